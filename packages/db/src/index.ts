@@ -1,0 +1,9 @@
+export {
+  type Database,
+  type OpenDatabaseOptions,
+  openDatabase,
+  PostgresPrismaClient,
+  SqlitePrismaClient,
+} from './client.ts';
+export { type MigrateResult, type Migration, migrate, readMigrations } from './migrate.ts';
+export { type DatabaseTarget, defaultSqliteFile, type Provider, repoRoot, resolveTarget } from './target.ts';
