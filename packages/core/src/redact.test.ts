@@ -1,0 +1,54 @@
+import { describe, expect, it } from 'vitest';
+import { boundText, createRedactor, defaultRedactor, REDACTED } from './redact.ts';
+
+describe('redaction', () => {
+  it('removes the default secrets: authorization, password, token, secret, api key, card number', () => {
+    const input = {
+      user: 'ann',
+      Authorization: 'Bearer abc',
+      password: 'hunter2',
+      nested: { accessToken: 't', client_secret: 's', 'x-api-key': 'k', API_KEY: 'k2', cardNumber: '4242' },
+      list: [{ refresh_token: 'r' }, 'plain'],
+      pan: '4242 4242 4242 4242',
+      header: 'Bearer xyz',
+      amount: 4242424242424242,
+    };
+    expect(defaultRedactor(input)).toEqual({
+      user: 'ann',
+      Authorization: REDACTED,
+      password: REDACTED,
+      nested: {
+        accessToken: REDACTED,
+        client_secret: REDACTED,
+        'x-api-key': REDACTED,
+        API_KEY: REDACTED,
+        cardNumber: REDACTED,
+      },
+      list: [{ refresh_token: REDACTED }, 'plain'],
+      pan: REDACTED,
+      header: REDACTED,
+      amount: 4242424242424242,
+    });
+    expect(input.password).toBe('hunter2');
+  });
+
+  it('leaves digit strings that are not card numbers alone', () => {
+    expect(defaultRedactor({ order: '1234567890123' })).toEqual({ order: '1234567890123' });
+  });
+
+  it('is configurable', () => {
+    const redact = createRedactor({ extraFields: ['iban'], mask: '***', cardNumbers: false });
+    expect(redact({ IBAN: 'DE00', pan: '4242424242424242', password: 'x' })).toEqual({
+      IBAN: '***',
+      pan: '4242424242424242',
+      password: '***',
+    });
+  });
+
+  it('bounds text by UTF-8 bytes and says how much was cut', () => {
+    expect(boundText('short', 10)).toBe('short');
+    const cut = boundText('é'.repeat(100), 11);
+    expect(cut.startsWith('ééééé')).toBe(true);
+    expect(cut).toMatch(/…\[truncated 190 bytes\]$/);
+  });
+});

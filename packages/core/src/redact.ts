@@ -1,0 +1,115 @@
+// Secrets never reach storage or a screen: payloads kept for support staff (the request, a conflicting
+// request) are redacted first and bounded in size. Stored outcomes are not redacted, because a replay must
+// return them byte for byte; the dashboard redacts those at display with the same redactor.
+
+/** Turns a JSON value into a copy with secrets replaced. Must not mutate its input. */
+export type Redactor = (value: unknown) => unknown;
+
+export interface RedactorOptions {
+  /**
+   * Field-name fragments that mark a secret, compared case-insensitively with `-`, `_` and spaces removed
+   * (so "apiKey" also catches "x-api-key" and "API_KEY"). Replaces the defaults; use `extraFields` to add.
+   */
+  fields?: readonly string[];
+  /** Fragments added to the defaults. */
+  extraFields?: readonly string[];
+  /** Replacement text. */
+  mask?: string;
+  /** Also mask string values that look like payment card numbers (Luhn-valid, 13–19 digits). Default true. */
+  cardNumbers?: boolean;
+}
+
+/** The default secret field fragments: authorization, password, token, secret, api key, card number and kin. */
+export const DEFAULT_SECRET_FIELDS: readonly string[] = [
+  'authorization',
+  'password',
+  'passwd',
+  'passphrase',
+  'secret',
+  'token',
+  'apikey',
+  'cardnumber',
+  'creditcard',
+  'cvv',
+  'cvc',
+  'privatekey',
+  'cookie',
+];
+
+export const REDACTED = '[REDACTED]';
+
+const normalise = (name: string): string => name.toLowerCase().replace(/[-_\s]/g, '');
+
+function luhn(digits: string): boolean {
+  let sum = 0;
+  for (let i = 0; i < digits.length; i++) {
+    let d = digits.charCodeAt(digits.length - 1 - i) - 48;
+    if (i % 2 === 1) {
+      d *= 2;
+      if (d > 9) d -= 9;
+    }
+    sum += d;
+  }
+  return sum % 10 === 0;
+}
+
+const CARD_LIKE = /^[\d -]{13,23}$/;
+
+function looksLikeCard(value: string): boolean {
+  if (!CARD_LIKE.test(value)) return false;
+  const digits = value.replace(/[ -]/g, '');
+  return digits.length >= 13 && digits.length <= 19 && luhn(digits);
+}
+
+/**
+ * Builds a redactor.
+ *
+ * @example
+ * const redact = createRedactor({ extraFields: ['iban'] });
+ * redact({ user: 'ann', password: 'hunter2', card: '4242 4242 4242 4242' })
+ * // { user: 'ann', password: '[REDACTED]', card: '[REDACTED]' }
+ */
+export function createRedactor(options: RedactorOptions = {}): Redactor {
+  const fragments = [...(options.fields ?? DEFAULT_SECRET_FIELDS), ...(options.extraFields ?? [])].map(
+    normalise,
+  );
+  const mask = options.mask ?? REDACTED;
+  const cards = options.cardNumbers ?? true;
+  const isSecretField = (name: string): boolean => {
+    const n = normalise(name);
+    return fragments.some((f) => n.includes(f));
+  };
+  const walk = (value: unknown, depth: number): unknown => {
+    if (typeof value === 'string') {
+      if (cards && looksLikeCard(value)) return mask;
+      if (/^bearer\s+\S/i.test(value)) return mask;
+      return value;
+    }
+    if (value === null || typeof value !== 'object' || depth > 64) return value;
+    if (Array.isArray(value)) return value.map((item) => walk(item, depth + 1));
+    const out: Record<string, unknown> = {};
+    for (const [name, inner] of Object.entries(value)) {
+      out[name] =
+        isSecretField(name) && inner !== null && inner !== undefined ? mask : walk(inner, depth + 1);
+    }
+    return out;
+  };
+  return (value) => walk(value, 0);
+}
+
+/** The redactor used when none is configured. */
+export const defaultRedactor: Redactor = createRedactor();
+
+/**
+ * Cuts a text to at most `maxBytes` UTF-8 bytes, saying how much was dropped. Keeps events and stored
+ * payloads bounded whatever a caller sends.
+ */
+export function boundText(text: string, maxBytes: number): string {
+  const bytes = Buffer.byteLength(text, 'utf8');
+  if (bytes <= maxBytes) return text;
+  const cut = Buffer.from(text, 'utf8')
+    .subarray(0, maxBytes)
+    .toString('utf8')
+    .replace(/\uFFFD$/, '');
+  return `${cut}…[truncated ${bytes - Buffer.byteLength(cut, 'utf8')} bytes]`;
+}
