@@ -1,0 +1,456 @@
+// The contract every idempotency store must pass, run against each real backend (memory, SQLite, PostgreSQL,
+// Redis). A new store is done when `storeConformance('my-store', open)` is green. Test names carry the SPEC.md
+// behaviour they prove.
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { IdemEvent } from '../events.ts';
+import { fingerprint } from '../fingerprint.ts';
+import { newId } from '../ids.ts';
+import type { BeginInput, MismatchAction } from '../index.ts';
+import type { Outcome } from '../record.ts';
+import type { BeginResult, FenceRef, IdempotencyStore } from '../store.ts';
+
+export interface ConformanceHarness {
+  store: IdempotencyStore;
+  /**
+   * Makes at least `ms` of the store's time pass. Stores on a database clock wait for that clock; the memory
+   * store's harness moves its clock forward.
+   */
+  passTime?(ms: number): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** Waits until the store's own clock reads at least `target` (for stores whose clock is a database's). */
+export async function untilStoreTime(store: IdempotencyStore, target: number): Promise<void> {
+  for (;;) {
+    const now = await store.now();
+    if (now >= target) return;
+    await new Promise((resolve) => setTimeout(resolve, Math.min(target - now, 1000)));
+  }
+}
+
+interface InputOptions {
+  scope?: string;
+  procedure?: string;
+  key?: string;
+  payload?: unknown;
+  raw?: string;
+  ttlMs?: number | null;
+  leaseMs?: number;
+  onMismatch?: MismatchAction;
+  owner?: string;
+}
+
+let counter = 0;
+
+function input(options: InputOptions = {}): BeginInput {
+  const fp =
+    options.raw !== undefined
+      ? fingerprint({ raw: options.raw, value: options.payload }, { mode: 'bytes' })
+      : fingerprint({ value: options.payload ?? { amount: 100 } });
+  return {
+    scope: options.scope ?? 'caller-a',
+    procedure: options.procedure ?? 'orders.create',
+    key: options.key ?? `key-${++counter}-${newId()}`,
+    fingerprint: fp,
+    policy: {
+      name: 'conformance',
+      ttlMs: options.ttlMs === undefined ? 60_000 : options.ttlMs,
+      leaseMs: options.leaseMs ?? 30_000,
+      onMismatch: options.onMismatch ?? 'conflict',
+    },
+    requestId: `req-${counter}`,
+    leaseOwner: options.owner ?? 'conformance-owner',
+    requestPayload: JSON.stringify(options.payload ?? { amount: 100 }),
+    naturalId: null,
+  };
+}
+
+const ok = (body: unknown, status = 201): Outcome => ({ ok: true, status, body: JSON.stringify(body) });
+
+function executed(result: BeginResult): FenceRef {
+  expect(result.answer.kind).toBe('execute');
+  if (result.answer.kind !== 'execute') throw new Error('unreachable');
+  const r = result.answer.record;
+  return { scope: r.scope, procedure: r.procedure, key: r.key, id: r.id, fence: r.fence };
+}
+
+/**
+ * Registers the conformance suite for one store.
+ *
+ * @example
+ * storeConformance('memory', async () => { const clock = manualClock(); … return { store, passTime, close } });
+ */
+export function storeConformance(name: string, open: () => Promise<ConformanceHarness>): void {
+  describe(`store conformance: ${name}`, () => {
+    let h: ConformanceHarness;
+    let store: IdempotencyStore;
+    const passTime = async (ms: number): Promise<void> => {
+      if (h.passTime) return h.passTime(ms);
+      return untilStoreTime(store, (await store.now()) + ms);
+    };
+
+    beforeEach(async () => {
+      h = await open();
+      store = h.store;
+    });
+    afterEach(async () => {
+      await h.close();
+    });
+
+    it('K1: a first call is claimed in flight with fence 1, a lease and an expiry on the store clock', async () => {
+      const before = await store.now();
+      const result = await store.begin(input({ ttlMs: 60_000, leaseMs: 5_000 }));
+      expect(result.answer).toMatchObject({ kind: 'execute', reason: 'new' });
+      if (result.answer.kind !== 'execute') return;
+      const r = result.answer.record;
+      expect(r.status).toBe('in_flight');
+      expect(r.fence).toBe(1);
+      expect(r.outcome).toBeNull();
+      expect(r.leaseOwner).toBe('conformance-owner');
+      expect(r.leaseExpiresAt! - r.createdAt).toBeGreaterThanOrEqual(4_990);
+      expect(r.leaseExpiresAt! - r.createdAt).toBeLessThanOrEqual(5_010);
+      expect(r.expiresAt! - r.createdAt).toBeGreaterThanOrEqual(59_990);
+      expect(r.createdAt).toBeGreaterThanOrEqual(before - 5);
+      expect(result.now).toBeGreaterThanOrEqual(r.createdAt - 1);
+    });
+
+    it('K1/K2: a completed outcome is replayed byte for byte, status and headers included', async () => {
+      const req = input({ payload: { amount: 5, note: 'ünïcødé ✓ 🚀' } });
+      const ref = executed(await store.begin(req));
+      const outcome: Outcome = {
+        ok: true,
+        status: 201,
+        body: '{"id":"ord_1","note":"ünïcødé ✓ 🚀","nested":{"a":[1,2.5,null]}}',
+        headers: { location: '/orders/ord_1' },
+      };
+      const done = await store.complete(ref, outcome);
+      expect(done.ok).toBe(true);
+      const again = await store.begin({ ...req, requestId: 'retry' });
+      expect(again.answer.kind).toBe('replay');
+      if (again.answer.kind !== 'replay') return;
+      expect(again.answer.outcome).toEqual(outcome);
+      expect(again.answer.mismatch).toBe(false);
+      expect(again.answer.record.fence).toBe(1);
+    });
+
+    it('K8: an error outcome (5xx included) is stored and replayed like a success', async () => {
+      const req = input();
+      const ref = executed(await store.begin(req));
+      const failure: Outcome = { ok: false, status: 503, body: '{"error":{"code":"UPSTREAM_DOWN"}}' };
+      await store.complete(ref, failure);
+      const again = await store.begin(req);
+      expect(again.answer).toMatchObject({ kind: 'replay', outcome: failure });
+    });
+
+    it('K3: the same key with another payload is a conflict and changes nothing', async () => {
+      const req = input({ payload: { amount: 1 } });
+      const ref = executed(await store.begin(req));
+      await store.complete(ref, ok({ id: 1 }));
+      const other = await store.begin({ ...input({ payload: { amount: 2 } }), key: req.key });
+      expect(other.answer.kind).toBe('conflict');
+      const record = await store.get(req);
+      expect(record?.fingerprint).toBe(req.fingerprint.hash);
+      expect(record?.status).toBe('completed');
+    });
+
+    it('K3: a different payload is a conflict even while the first is still in flight', async () => {
+      const req = input({ payload: { amount: 1 } });
+      executed(await store.begin(req));
+      const other = await store.begin({ ...input({ payload: { amount: 2 } }), key: req.key });
+      expect(other.answer.kind).toBe('conflict');
+    });
+
+    it('K10: canonical comparison ignores key order; byte-exact comparison does not', async () => {
+      const req = input({ payload: { a: 1, b: 2 } });
+      const ref = executed(await store.begin(req));
+      await store.complete(ref, ok({}));
+      const reordered = await store.begin({ ...input({ payload: { b: 2, a: 1 } }), key: req.key });
+      expect(reordered.answer.kind).toBe('replay');
+
+      const raw = input({ raw: '{"a":1,"b":2}', payload: { a: 1, b: 2 } });
+      const rawRef = executed(await store.begin(raw));
+      await store.complete(rawRef, ok({}));
+      const spaced = await store.begin({
+        ...input({ raw: '{"a":1, "b":2}', payload: { a: 1, b: 2 } }),
+        key: raw.key,
+      });
+      expect(spaced.answer.kind).toBe('conflict');
+      const same = await store.begin({
+        ...input({ raw: '{"a":1,"b":2}', payload: { a: 1, b: 2 } }),
+        key: raw.key,
+      });
+      expect(same.answer.kind).toBe('replay');
+    });
+
+    it('K10: a key stored under one fingerprint algorithm is compared by that algorithm after a policy change', async () => {
+      const raw = input({ raw: '{"b":2,"a":1}', payload: { b: 2, a: 1 } });
+      const ref = executed(await store.begin(raw));
+      await store.complete(ref, ok({ ok: true }));
+      // The policy now fingerprints canonically; the retry carries its raw body too, so the stored
+      // byte-exact fingerprint is checked with its own algorithm and the retry is not a false conflict.
+      const canonical = fingerprint({ value: { b: 2, a: 1 }, raw: '{"b":2,"a":1}' });
+      const retry = await store.begin({ ...raw, fingerprint: canonical });
+      expect(retry.answer.kind).toBe('replay');
+    });
+
+    it('K4: a duplicate while the first runs is refused as in flight, with the lease time left', async () => {
+      const req = input({ leaseMs: 10_000 });
+      executed(await store.begin(req));
+      const dup = await store.begin(req);
+      expect(dup.answer.kind).toBe('in_flight');
+      if (dup.answer.kind !== 'in_flight') return;
+      expect(dup.answer.leaseRemainingMs).toBeGreaterThan(0);
+      expect(dup.answer.leaseRemainingMs).toBeLessThanOrEqual(10_000);
+    });
+
+    it('K4: 200 concurrent begins on one key give exactly one execute', async () => {
+      const req = input();
+      const results = await Promise.all(Array.from({ length: 200 }, () => store.begin(req)));
+      const kinds = results.map((r) => r.answer.kind);
+      expect(kinds.filter((k) => k === 'execute')).toHaveLength(1);
+      expect(kinds.filter((k) => k === 'in_flight')).toHaveLength(199);
+    });
+
+    it('K4: concurrent begins on many keys give exactly one execute per key', async () => {
+      const reqs = Array.from({ length: 20 }, () => input());
+      const results = await Promise.all(
+        reqs.flatMap((req) => Array.from({ length: 10 }, () => store.begin(req))),
+      );
+      const perKey = new Map<string, number>();
+      for (const r of results) {
+        if (r.answer.kind === 'execute')
+          perKey.set(r.answer.record.key, (perKey.get(r.answer.record.key) ?? 0) + 1);
+      }
+      expect([...perKey.values()]).toEqual(reqs.map(() => 1));
+    });
+
+    it('K9: the same key under another caller or another procedure is a different key', async () => {
+      const req = input({ scope: 'caller-a' });
+      const ref = executed(await store.begin(req));
+      await store.complete(ref, ok({ secret: 'only for a' }));
+      const otherCaller = await store.begin({ ...req, scope: 'caller-b' });
+      expect(otherCaller.answer).toMatchObject({ kind: 'execute', reason: 'new' });
+      const otherProcedure = await store.begin({ ...req, procedure: 'orders.cancel' });
+      expect(otherProcedure.answer).toMatchObject({ kind: 'execute', reason: 'new' });
+      expect((await store.get({ ...req, scope: 'caller-b' }))?.outcome).toBeNull();
+    });
+
+    it('K11: after its lease ends a retry takes over with a new fence; the old holder can no longer complete', async () => {
+      const req = input({ leaseMs: 50 });
+      const first = executed(await store.begin(req));
+      await passTime(60);
+      const second = await store.begin({ ...req, leaseOwner: 'second-owner' });
+      expect(second.answer).toMatchObject({ kind: 'execute', reason: 'lease_expired' });
+      const secondRef = executed(second);
+      expect(secondRef.fence).toBe(first.fence + 1);
+      expect(secondRef.id).toBe(first.id);
+
+      const late = await store.complete(first, ok({ from: 'first' }));
+      expect(late).toMatchObject({ ok: false, reason: 'fence_mismatch' });
+      expect((await store.renew(first, 1000)).ok).toBe(false);
+      expect((await store.abandon(first)).ok).toBe(false);
+
+      expect((await store.complete(secondRef, ok({ from: 'second' }))).ok).toBe(true);
+      const replay = await store.begin(req);
+      expect(replay.answer).toMatchObject({ kind: 'replay', outcome: ok({ from: 'second' }) });
+    });
+
+    it('K11: a renewed lease keeps the key held past its first lease', async () => {
+      const req = input({ leaseMs: 200 });
+      const ref = executed(await store.begin(req));
+      await passTime(120);
+      const renewed = await store.renew(ref, 200);
+      expect(renewed.ok).toBe(true);
+      await passTime(120);
+      expect((await store.begin(req)).answer.kind).toBe('in_flight');
+    });
+
+    it('K11: a takeover keeps the key expiry of the generation it continues', async () => {
+      const req = input({ leaseMs: 30, ttlMs: 60_000 });
+      const first = await store.begin(req);
+      await passTime(40);
+      const second = await store.begin(req);
+      if (first.answer.kind !== 'execute' || second.answer.kind !== 'execute')
+        throw new Error('expected executes');
+      expect(second.answer.record.expiresAt).toBe(first.answer.record.expiresAt);
+      expect(second.answer.record.createdAt).toBe(first.answer.record.createdAt);
+    });
+
+    it('K8: an abandoned key lets the next request run fresh; a stale abandon is refused', async () => {
+      const req = input();
+      const ref = executed(await store.begin(req));
+      expect((await store.abandon({ ...ref, fence: ref.fence + 7 })).ok).toBe(false);
+      expect((await store.abandon(ref)).ok).toBe(true);
+      expect(await store.get(req)).toBeUndefined();
+      expect((await store.begin(req)).answer).toMatchObject({ kind: 'execute', reason: 'new' });
+    });
+
+    it('K11: fenced commands say why they were refused', async () => {
+      const req = input();
+      const ref = executed(await store.begin(req));
+      expect(await store.complete({ ...ref, id: newId() }, ok({}))).toMatchObject({
+        ok: false,
+        reason: 'not_found',
+      });
+      expect(await store.complete({ ...ref, fence: 9 }, ok({}))).toMatchObject({
+        ok: false,
+        reason: 'fence_mismatch',
+      });
+      await store.complete(ref, ok({}));
+      expect(await store.complete(ref, ok({ again: true }))).toMatchObject({
+        ok: false,
+        reason: 'not_in_flight',
+      });
+      expect((await store.begin(req)).answer).toMatchObject({ kind: 'replay', outcome: ok({}) });
+    });
+
+    it('K7: after its TTL a key runs as a fresh request, and a holder of the old generation is fenced out', async () => {
+      const req = input({ ttlMs: 60, leaseMs: 40 });
+      const ref = executed(await store.begin(req));
+      await store.complete(ref, ok({ n: 1 }));
+      await passTime(70);
+      const fresh = await store.begin({
+        ...input({ payload: { different: true }, ttlMs: 60, leaseMs: 40 }),
+        key: req.key,
+      });
+      expect(fresh.answer).toMatchObject({ kind: 'execute', reason: 'key_expired' });
+      const freshRef = executed(fresh);
+      expect(freshRef.fence).toBe(ref.fence + 1);
+      expect((await store.complete(ref, ok({ n: 'old' }))).ok).toBe(false);
+    });
+
+    it('K7: a key whose TTL ended but whose holder still holds a live lease is not taken over', async () => {
+      const req = input({ ttlMs: 50, leaseMs: 50 });
+      const ref = executed(await store.begin(req));
+      await passTime(30);
+      expect((await store.renew(ref, 10_000)).ok).toBe(true);
+      await passTime(30);
+      expect((await store.begin(req)).answer.kind).toBe('in_flight');
+      expect(await store.purgeExpired(100)).toBe(0);
+    });
+
+    it('K7: purgeExpired deletes only expired, unheld keys, in batches bounded by its limit', async () => {
+      const expiring = Array.from({ length: 25 }, () => input({ ttlMs: 50, leaseMs: 20 }));
+      for (const req of expiring) {
+        const ref = executed(await store.begin(req));
+        await store.complete(ref, ok({}));
+      }
+      const keeps = input({ ttlMs: 600_000 });
+      await store.complete(executed(await store.begin(keeps)), ok({}));
+      const forever = input({ ttlMs: null });
+      await store.complete(executed(await store.begin(forever)), ok({}));
+      await passTime(60);
+      expect(await store.purgeExpired(10)).toBe(10);
+      expect(await store.purgeExpired(10)).toBe(10);
+      expect(await store.purgeExpired(10)).toBe(5);
+      expect(await store.purgeExpired(10)).toBe(0);
+      for (const req of expiring) expect(await store.get(req)).toBeUndefined();
+      expect((await store.get(keeps))?.status).toBe('completed');
+      expect((await store.get(forever))?.expiresAt).toBeNull();
+    });
+
+    it('N1: onMismatch "execute" runs again on a changed payload under the same natural key', async () => {
+      const req = input({
+        payload: { external_id: 'crm-1', name: 'Ann' },
+        onMismatch: 'execute',
+        ttlMs: null,
+      });
+      const ref = executed(await store.begin(req));
+      await store.complete(ref, ok({ id: 'p1', name: 'Ann' }));
+      const same = await store.begin(req);
+      expect(same.answer.kind).toBe('replay');
+      const changed = await store.begin({
+        ...input({ payload: { external_id: 'crm-1', name: 'Anna' }, onMismatch: 'execute', ttlMs: null }),
+        key: req.key,
+      });
+      expect(changed.answer).toMatchObject({ kind: 'execute', reason: 'payload_changed' });
+      expect(executed(changed).fence).toBe(2);
+    });
+
+    it('N2/N3: onMismatch "replay" answers the stored outcome for a changed payload', async () => {
+      const req = input({
+        payload: { external_id: 'ap-1', file_url: 'a.pdf' },
+        onMismatch: 'replay',
+        ttlMs: null,
+      });
+      const ref = executed(await store.begin(req));
+      await store.complete(ref, ok({ id: 'doc-1' }));
+      const other = await store.begin({
+        ...input({ payload: { external_id: 'ap-1', file_url: 'b.pdf' }, onMismatch: 'replay', ttlMs: null }),
+        key: req.key,
+      });
+      expect(other.answer).toMatchObject({ kind: 'replay', mismatch: true, outcome: ok({ id: 'doc-1' }) });
+    });
+
+    it('D5: release ends an in-flight key and returns it as it was; a completed key is left alone', async () => {
+      const req = input();
+      const ref = executed(await store.begin(req));
+      const released = await store.release(req);
+      expect(released?.fence).toBe(ref.fence);
+      expect(released?.status).toBe('in_flight');
+      expect((await store.complete(ref, ok({}))).ok).toBe(false);
+      const again = executed(await store.begin(req));
+      await store.complete(again, ok({}));
+      expect(await store.release(req)).toBeUndefined();
+      expect((await store.get(req))?.status).toBe('completed');
+    });
+
+    it('K4: waitForChange wakes when the key is completed, before its timeout', async () => {
+      const req = input();
+      const ref = executed(await store.begin(req));
+      const seen = (await store.get(req))!;
+      const started = Date.now();
+      const waiting = store.waitForChange(req, seen, 20_000);
+      await store.complete(ref, ok({}));
+      await waiting;
+      expect(Date.now() - started).toBeLessThan(10_000);
+    });
+
+    it('K4: waitForChange returns at once when the key changed after it was read (no lost wake-up)', async () => {
+      const req = input();
+      const ref = executed(await store.begin(req));
+      const seen = (await store.get(req))!;
+      await store.complete(ref, ok({}));
+      const started = Date.now();
+      await store.waitForChange(req, seen, 20_000);
+      expect(Date.now() - started).toBeLessThan(10_000);
+    });
+
+    it('limits: a 255-character key, a 1 MiB body and unicode scopes are stored exactly', async () => {
+      const key = 'k'.repeat(255);
+      const req = { ...input({ scope: 'caller-ünï', procedure: 'a.b.c' }), key };
+      const ref = executed(await store.begin(req));
+      const body = JSON.stringify({ blob: 'x'.repeat(1024 * 1024) });
+      await store.complete(ref, { ok: true, status: 200, body });
+      const replay = await store.begin(req);
+      expect(replay.answer.kind === 'replay' && replay.answer.outcome.body === body).toBe(true);
+    });
+
+    it('D2: events are appended and listed newest first, filtered and paged', async () => {
+      const at = await store.now();
+      const events: IdemEvent[] = ['begin', 'replay', 'conflict', 'complete'].map((type, i) => ({
+        id: newId(),
+        keyId: 'k1',
+        scope: 'caller-a',
+        procedure: 'orders.create',
+        key: `story-${i < 2 ? 'one' : 'two'}`,
+        type: type as IdemEvent['type'],
+        at: at + i,
+        requestId: `req-${i}`,
+        fingerprint: 'fp',
+        payload: i === 2 ? '{"amount":2}' : null,
+        detail: { status: 201, ok: true, note: null },
+      }));
+      await store.appendEvents(events);
+      const all = await store.listEvents({ scope: 'caller-a', limit: 10 });
+      expect(all.map((e) => e.type)).toEqual(['complete', 'conflict', 'replay', 'begin']);
+      expect(all[1]).toEqual(events[2]);
+      const one = await store.listEvents({ key: 'story-one' });
+      expect(one.map((e) => e.type)).toEqual(['replay', 'begin']);
+      const conflicts = await store.listEvents({ types: ['conflict'] });
+      expect(conflicts).toHaveLength(1);
+      const page = await store.listEvents({ scope: 'caller-a', before: all[1]!.id, limit: 1 });
+      expect(page.map((e) => e.type)).toEqual(['replay']);
+    });
+  });
+}

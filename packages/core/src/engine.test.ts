@@ -1,0 +1,299 @@
+import { openDatabase } from '@idem/db';
+import { describe, expect, it } from 'vitest';
+import { createEngine, type Decision, type Engine, type Execution } from './engine.ts';
+import { IdemError } from './errors.ts';
+import { definePolicy, type PolicyOptions } from './policy.ts';
+import { REDACTED } from './redact.ts';
+import { createMemoryStore } from './stores/memory-store.ts';
+import { createSqlStore } from './stores/sql-store.ts';
+
+function setup(options: { clock?: () => number; renewLeases?: boolean } = {}) {
+  const store = createMemoryStore(options.clock ? { clock: options.clock } : {});
+  const engine = createEngine({ store, renewLeases: options.renewLeases ?? false, leaseOwner: 'test-owner' });
+  return { store, engine };
+}
+
+const request = (policy: PolicyOptions = {}, payload: unknown = { amount: 100 }, key: unknown = 'key-1') => ({
+  scope: 'caller-a',
+  procedure: 'orders.create',
+  key,
+  policy: definePolicy(policy),
+  payload: { value: payload, raw: JSON.stringify(payload) },
+  requestId: 'req-1',
+});
+
+function execution(decision: Decision): Execution {
+  if (decision.kind !== 'execute') throw new Error(`expected execute, got ${decision.kind}`);
+  return decision.execution;
+}
+
+async function events(engine: Engine) {
+  await engine.flushEvents();
+  return (await engine.store.listEvents({ limit: 100 })).reverse();
+}
+
+describe('engine', () => {
+  it('K1/K2: first call executes, its outcome replays with the stored status, and every step is an event', async () => {
+    const { engine } = setup();
+    const first = execution(await engine.begin(request()));
+    expect(await first.complete({ ok: true, status: 201, body: '{"id":"o1"}' })).toEqual({ stored: true });
+    const again = await engine.begin({ ...request(), requestId: 'req-2' });
+    expect(again).toMatchObject({
+      kind: 'replay',
+      status: 201,
+      outcome: { body: '{"id":"o1"}' },
+      mismatch: false,
+    });
+    const log = await events(engine);
+    expect(log.map((e) => e.type)).toEqual(['begin', 'complete', 'replay']);
+    expect(log[0]).toMatchObject({
+      requestId: 'req-1',
+      detail: { reason: 'new', fence: 1, leaseOwner: 'test-owner' },
+    });
+    expect(log[2]).toMatchObject({ requestId: 'req-2', detail: { status: 201 } });
+  });
+
+  it('N2: a replay can answer with the policy status (200 instead of 201)', async () => {
+    const { engine } = setup();
+    const policy: PolicyOptions = { preset: 'noticia-recognised-create' };
+    const first = execution(await engine.begin(request(policy, { external_id: 'e1' }, 'e1')));
+    await first.complete({ ok: true, status: 201, body: '{}' });
+    expect(await engine.begin(request(policy, { external_id: 'e1', amount: 3 }, 'e1'))).toMatchObject({
+      kind: 'replay',
+      status: 200,
+      mismatch: true,
+    });
+  });
+
+  it('K3: a conflict carries the policy status and code, and its event keeps the redacted conflicting payload', async () => {
+    const { engine } = setup();
+    await execution(await engine.begin(request({ preset: 'noticia' }))).complete({
+      ok: true,
+      status: 201,
+      body: '{}',
+    });
+    const conflict = await engine.begin(request({ preset: 'noticia' }, { amount: 200, password: 'hunter2' }));
+    expect(conflict).toMatchObject({ kind: 'conflict', status: 409, code: 'IDEMPOTENCY_CONFLICT' });
+    const log = await events(engine);
+    const event = log.find((e) => e.type === 'conflict')!;
+    expect(JSON.parse(event.payload!)).toEqual({ amount: 200, password: REDACTED });
+    expect(event.detail).toMatchObject({ status: 409, code: 'IDEMPOTENCY_CONFLICT' });
+  });
+
+  it('K4: reject mode refuses a duplicate at once with Retry-After', async () => {
+    const { engine } = setup();
+    execution(await engine.begin(request({ inFlight: { retryAfterMs: 2000 } })));
+    expect(await engine.begin(request({ inFlight: { retryAfterMs: 2000 } }))).toMatchObject({
+      kind: 'in_flight',
+      status: 409,
+      retryAfterMs: 2000,
+      waited: false,
+    });
+  });
+
+  it('K4: wait mode latches on the first request and replays its outcome', async () => {
+    const { engine } = setup();
+    const policy: PolicyOptions = { inFlight: { mode: 'wait' } };
+    const first = execution(await engine.begin(request(policy)));
+    const second = engine.begin(request(policy));
+    await first.complete({ ok: true, status: 201, body: '{"n":1}' });
+    expect(await second).toMatchObject({ kind: 'replay', status: 201, outcome: { body: '{"n":1}' } });
+    const replay = (await events(engine)).find((e) => e.type === 'replay');
+    expect(replay?.detail).toMatchObject({ waited: true });
+  });
+
+  it('K4: serialize mode (seed 003) processes duplicates one after the other and refuses the later with 409', async () => {
+    const { engine } = setup();
+    const policy: PolicyOptions = { preset: 'salesbricks' };
+    const first = execution(await engine.begin(request(policy)));
+    const second = engine.begin(request(policy));
+    await first.complete({ ok: true, status: 200, body: '{}' });
+    expect(await second).toMatchObject({ kind: 'in_flight', status: 409, waited: true });
+  });
+
+  it('K4: a waiting duplicate runs itself when the first gives up without an outcome', async () => {
+    const { engine } = setup();
+    const policy: PolicyOptions = { inFlight: { mode: 'wait' } };
+    const first = execution(await engine.begin(request(policy)));
+    const second = engine.begin(request(policy));
+    await first.abandon();
+    expect(await second).toMatchObject({ kind: 'execute', reason: 'new' });
+  });
+
+  it('K4: waiting is bounded by waitTimeoutMs, then refused like reject mode', async () => {
+    const { engine } = setup();
+    const policy: PolicyOptions = { inFlight: { mode: 'wait', waitTimeoutMs: 50 } };
+    execution(await engine.begin(request(policy)));
+    expect(await engine.begin(request(policy))).toMatchObject({ kind: 'in_flight', waited: true });
+  });
+
+  it('K4: 200 concurrent begins through the engine give exactly one execute', async () => {
+    const { engine } = setup();
+    const decisions = await Promise.all(Array.from({ length: 200 }, () => engine.begin(request())));
+    expect(decisions.filter((d) => d.kind === 'execute')).toHaveLength(1);
+    expect(decisions.filter((d) => d.kind === 'in_flight')).toHaveLength(199);
+  });
+
+  it('K5/K6: bad keys are refused before anything is stored; a missing optional key runs unprotected', async () => {
+    const { engine, store } = setup();
+    expect(await engine.begin(request({}, {}, ''))).toMatchObject({
+      kind: 'invalid',
+      code: 'KEY_EMPTY',
+      status: 400,
+    });
+    expect(await engine.begin(request({}, {}, 'k'.repeat(256)))).toMatchObject({
+      kind: 'invalid',
+      code: 'KEY_TOO_LONG',
+    });
+    expect(await engine.begin(request({}, {}, 'tab\there'))).toMatchObject({
+      kind: 'invalid',
+      code: 'KEY_INVALID_CHARS',
+    });
+    expect(await engine.begin(request({ key: { required: true } }, {}, null))).toMatchObject({
+      kind: 'invalid',
+      code: 'KEY_MISSING',
+    });
+    expect(await engine.begin(request({}, {}, null))).toEqual({ kind: 'unprotected' });
+    expect((store as unknown as { size: number }).size).toBe(0);
+  });
+
+  it('bad payloads get typed refusals: too large (413) and not JSON', async () => {
+    const { engine } = setup();
+    const big = { blob: 'x'.repeat(2048) };
+    expect(await engine.begin(request({ maxPayloadBytes: 1024 }, big))).toMatchObject({
+      kind: 'invalid',
+      code: 'PAYLOAD_TOO_LARGE',
+      status: 413,
+    });
+    expect(await engine.begin({ ...request(), payload: { value: { n: Number.NaN } } })).toMatchObject({
+      kind: 'invalid',
+      code: 'PAYLOAD_INVALID',
+    });
+  });
+
+  it('K8: an outcome the policy does not store releases the key, so a retry runs again', async () => {
+    const { engine } = setup();
+    const policy: PolicyOptions = { store: { serverErrors: false } };
+    const first = execution(await engine.begin(request(policy)));
+    expect(await first.complete({ ok: false, status: 503, body: '{}' })).toEqual({ stored: false });
+    expect(await engine.begin(request(policy))).toMatchObject({ kind: 'execute', reason: 'new' });
+  });
+
+  it('K11: a holder whose lease was taken over gets LEASE_LOST; the new holder’s outcome stands', async () => {
+    let now = 1_800_000_000_000;
+    const { engine } = setup({ clock: () => now });
+    const policy: PolicyOptions = { leaseMs: 100 };
+    const first = execution(await engine.begin(request(policy)));
+    now += 150;
+    const second = execution(await engine.begin(request(policy)));
+    expect(second.ref.fence).toBe(2);
+    await expect(first.complete({ ok: true, status: 201, body: '{"from":"first"}' })).rejects.toMatchObject({
+      code: 'LEASE_LOST',
+    });
+    await second.complete({ ok: true, status: 201, body: '{"from":"second"}' });
+    expect(await engine.begin(request(policy))).toMatchObject({
+      kind: 'replay',
+      outcome: { body: '{"from":"second"}' },
+    });
+    expect((await events(engine)).map((e) => e.type)).toEqual([
+      'begin',
+      'takeover',
+      'lease_lost',
+      'complete',
+      'replay',
+    ]);
+  });
+
+  it('K11: a running holder renews its lease, so a duplicate stays refused past the first lease', async () => {
+    const { engine } = setup({ renewLeases: true });
+    const policy: PolicyOptions = { leaseMs: 150 };
+    const holder = execution(await engine.begin(request(policy)));
+    const start = await engine.store.now();
+    // Wait for the store's clock to pass three leases while the heartbeat runs.
+    await new Promise<void>((resolve) => {
+      const tick = async () => ((await engine.store.now()) - start > 450 ? resolve() : setTimeout(tick, 50));
+      void tick();
+    });
+    expect((await engine.begin(request(policy))).kind).toBe('in_flight');
+    expect(holder.signal.aborted).toBe(false);
+    await holder.complete({ ok: true, status: 200, body: '{}' });
+    await engine.close();
+  });
+
+  it('K11: when the lease is lost the holder’s signal aborts, so it can stop early', async () => {
+    let now = 1_800_000_000_000;
+    const { engine } = setup({ clock: () => now, renewLeases: true });
+    const holder = execution(await engine.begin(request({ leaseMs: 30 })));
+    now += 100;
+    execution(await engine.begin(request({ leaseMs: 30 })));
+    await new Promise((resolve) => holder.signal.addEventListener('abort', resolve, { once: true }));
+    expect(holder.signal.reason).toMatchObject({ code: 'LEASE_LOST' });
+    await engine.close();
+  });
+
+  it('K7: purgeExpired works in bounded batches, reports progress and records one purge event', async () => {
+    let now = 1_800_000_000_000;
+    const { engine } = setup({ clock: () => now });
+    const policy: PolicyOptions = { ttlMs: 1000, leaseMs: 100 };
+    for (let i = 0; i < 2500; i++) {
+      await execution(await engine.begin(request(policy, { i }, `k-${i}`))).complete({
+        ok: true,
+        status: 200,
+        body: '{}',
+      });
+    }
+    now += 1000;
+    const progress: number[] = [];
+    const result = await engine.purgeExpired({
+      batchSize: 1000,
+      onProgress: (p) => progress.push(p.deleted),
+    });
+    expect(result).toEqual({ deleted: 2500, batches: 3 });
+    expect(progress).toEqual([1000, 2000, 2500]);
+    const purge = (await events(engine)).filter((e) => e.type === 'purge');
+    expect(purge).toHaveLength(1);
+    expect(purge[0]?.detail).toEqual({ deleted: 2500, batches: 3 });
+  });
+
+  it('D5: release frees a stuck key and is recorded with its actor', async () => {
+    const { engine } = setup();
+    execution(await engine.begin(request()));
+    const released = await engine.release(
+      { scope: 'caller-a', procedure: 'orders.create', key: 'key-1' },
+      'admin@example',
+    );
+    expect(released?.status).toBe('in_flight');
+    expect(await engine.begin(request())).toMatchObject({ kind: 'execute', reason: 'new' });
+    expect((await events(engine)).find((e) => e.type === 'release')?.detail).toMatchObject({
+      actor: 'admin@example',
+    });
+  });
+
+  it('D2: the stored request payload is redacted and bounded', async () => {
+    const store = createMemoryStore();
+    const engine = createEngine({ store, maxStoredPayloadBytes: 64, renewLeases: false });
+    const decision = await engine.begin(request({}, { token: 'secret-token', note: 'n'.repeat(200) }));
+    const stored = execution(decision).record.requestPayload!;
+    expect(stored).toContain(`"token":"${REDACTED}"`);
+    expect(stored).not.toContain('secret-token');
+    expect(stored).toMatch(/…\[truncated \d+ bytes\]$/);
+  });
+
+  it('K9: a request without a caller scope is refused, never stored unscoped', async () => {
+    const { engine } = setup();
+    await expect(engine.begin({ ...request(), scope: '' })).rejects.toMatchObject({ code: 'SCOPE_MISSING' });
+  });
+
+  it('fail closed: a store that is down gives STORE_UNAVAILABLE and no execute', async () => {
+    // A real PostgreSQL client pointed at a port where nothing listens.
+    const db = await openDatabase({ url: 'postgres://postgres@127.0.0.1:1/none', migrate: false });
+    const engine = createEngine({
+      store: createSqlStore({ client: db.prisma, dialect: 'postgresql' }),
+    });
+    const error = await engine.begin(request()).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(IdemError);
+    expect(error).toMatchObject({ code: 'STORE_UNAVAILABLE' });
+    await engine.close();
+    await db.prisma.$disconnect();
+  });
+});

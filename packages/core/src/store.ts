@@ -1,0 +1,84 @@
+// The contract every key store keeps (memory, SQLite, PostgreSQL, Redis). Each operation is atomic on its
+// own; the conformance suite (./conformance) proves a store keeps it. Time is the store's: `now` values
+// returned here come from the store's clock (the database's now()), and the engine never mixes in its own.
+import type { IdemEvent, EventQuery } from './events.ts';
+import type { BeginAnswer, BeginInput, StaleReason } from './key-machine.ts';
+import type { KeyRecord, Outcome } from './record.ts';
+
+/** A key's identity. */
+export interface KeyRef {
+  readonly scope: string;
+  readonly procedure: string;
+  readonly key: string;
+}
+
+/** A key's identity plus the fencing token its holder got: what complete/abandon/renew must present. */
+export interface FenceRef extends KeyRef {
+  readonly id: string;
+  readonly fence: number;
+}
+
+export interface BeginResult {
+  readonly answer: BeginAnswer;
+  /** The store's clock when it decided. */
+  readonly now: number;
+}
+
+export type FenceResult =
+  | { readonly ok: true; readonly record: KeyRecord | undefined; readonly now: number }
+  | { readonly ok: false; readonly reason: StaleReason; readonly now: number };
+
+export interface CompleteOptions {
+  /**
+   * A transaction handle of the store's own kind (a Prisma interactive-transaction client for the Prisma
+   * store): the outcome commits together with the business writes made through it, or not at all.
+   */
+  readonly tx?: unknown;
+  /** Wake duplicates waiting in other processes (set by the engine for `wait` and `serialize` policies). */
+  readonly notify?: boolean;
+}
+
+export interface IdempotencyStore {
+  /** 'memory', 'sqlite', 'postgresql', 'redis': shown in logs and the dashboard. */
+  readonly kind: string;
+  /** Claims the key or says why not; `input` carries the policy's TTL and lease. */
+  begin(input: BeginInput): Promise<BeginResult>;
+  /** Stores the outcome if `ref.fence` still holds the key. */
+  complete(ref: FenceRef, outcome: Outcome, options?: CompleteOptions): Promise<FenceResult>;
+  /** Deletes the in-flight record if `ref.fence` still holds it, so a retry runs fresh. */
+  abandon(ref: FenceRef, options?: CompleteOptions): Promise<FenceResult>;
+  /** Extends the holder's lease by `leaseMs` from now. */
+  renew(ref: FenceRef, leaseMs: number): Promise<FenceResult>;
+  /** Ends an in-flight key whatever its lease (support staff, D5); returns the record as it was. */
+  release(ref: KeyRef): Promise<KeyRecord | undefined>;
+  get(ref: KeyRef): Promise<KeyRecord | undefined>;
+  /** Deletes up to `limit` expired, unheld keys; returns how many went. */
+  purgeExpired(limit: number): Promise<number>;
+  appendEvents(events: readonly IdemEvent[]): Promise<void>;
+  listEvents(query: EventQuery): Promise<IdemEvent[]>;
+  /**
+   * Resolves when the key is no longer as `seen` (completed, abandoned, released, taken over) or after
+   * `timeoutMs`, whichever comes first; at once if it already changed. Never rejects. A store that cannot hear
+   * other processes relies on the timeout.
+   */
+  waitForChange(ref: KeyRef, seen: KeyRecord, timeoutMs: number, signal?: AbortSignal): Promise<void>;
+  /** The store's clock, in milliseconds since the epoch. */
+  now(): Promise<number>;
+  close(): Promise<void>;
+}
+
+/** Whether a key still is as it was seen: same generation, fence, status and last change. */
+export function unchanged(seen: KeyRecord, current: KeyRecord | undefined): boolean {
+  return (
+    current !== undefined &&
+    current.id === seen.id &&
+    current.fence === seen.fence &&
+    current.status === seen.status &&
+    current.updatedAt === seen.updatedAt
+  );
+}
+
+/** Identity of a key as one string, for maps and channels. */
+export function refId(ref: KeyRef): string {
+  return JSON.stringify([ref.scope, ref.procedure, ref.key]);
+}

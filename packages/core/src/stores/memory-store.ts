@@ -1,0 +1,117 @@
+// The in-memory store: one process, no persistence. Every operation applies the pure reducer to a Map entry
+// synchronously, so it is atomic in a single process. Use it for tests and single-process tools; it cannot
+// protect several processes (the reliability harness proves exactly that).
+import type { EventQuery, IdemEvent } from '../events.ts';
+import { newId } from '../ids.ts';
+import { type BeginInput, type KeyEvent, reduceKey } from '../key-machine.ts';
+import type { KeyRecord, Outcome } from '../record.ts';
+import type { BeginResult, FenceRef, FenceResult, IdempotencyStore, KeyRef } from '../store.ts';
+import { refId, unchanged } from '../store.ts';
+import { ChangeWaiters } from '../waiters.ts';
+
+export interface MemoryStoreOptions {
+  /** The store's clock (default Date.now); tests pass a controllable one to cross TTLs without sleeping. */
+  clock?: () => number;
+  /** Events kept, oldest dropped first (default 100 000). */
+  maxEvents?: number;
+}
+
+export interface MemoryStore extends IdempotencyStore {
+  /** Number of keys held. */
+  readonly size: number;
+}
+
+/**
+ * @example
+ * const engine = createEngine({ store: createMemoryStore() });
+ */
+export function createMemoryStore(options: MemoryStoreOptions = {}): MemoryStore {
+  const clock = options.clock ?? Date.now;
+  const maxEvents = options.maxEvents ?? 100_000;
+  const keys = new Map<string, KeyRecord>();
+  let events: IdemEvent[] = [];
+  const waiters = new ChangeWaiters();
+
+  function apply<E extends KeyEvent>(ref: KeyRef, event: E) {
+    const id = refId(ref);
+    const result = reduceKey(keys.get(id), event);
+    if (result.state === undefined) keys.delete(id);
+    else keys.set(id, result.state);
+    return result;
+  }
+
+  function fenced(ref: FenceRef, event: KeyEvent & { type: 'complete' | 'abandon' | 'renew' }): FenceResult {
+    const { answer } = apply(ref, event);
+    if (event.type !== 'renew') waiters.notify(refId(ref));
+    return answer.kind === 'ok'
+      ? { ok: true, record: answer.record, now: event.now }
+      : { ok: false, reason: answer.reason, now: event.now };
+  }
+
+  return {
+    kind: 'memory',
+    get size() {
+      return keys.size;
+    },
+    async begin(input: BeginInput): Promise<BeginResult> {
+      const now = clock();
+      const { answer } = apply(input, { type: 'begin', now, id: newId(), input });
+      return { answer, now };
+    },
+    async complete(ref: FenceRef, outcome: Outcome): Promise<FenceResult> {
+      return fenced(ref, { type: 'complete', now: clock(), id: ref.id, fence: ref.fence, outcome });
+    },
+    async abandon(ref: FenceRef): Promise<FenceResult> {
+      return fenced(ref, { type: 'abandon', now: clock(), id: ref.id, fence: ref.fence });
+    },
+    async renew(ref: FenceRef, leaseMs: number): Promise<FenceResult> {
+      return fenced(ref, { type: 'renew', now: clock(), id: ref.id, fence: ref.fence, leaseMs });
+    },
+    async release(ref: KeyRef): Promise<KeyRecord | undefined> {
+      const { answer } = apply(ref, { type: 'release', now: clock() });
+      waiters.notify(refId(ref));
+      return answer.kind === 'ok' ? answer.record : undefined;
+    },
+    async get(ref: KeyRef): Promise<KeyRecord | undefined> {
+      return keys.get(refId(ref));
+    },
+    async purgeExpired(limit: number): Promise<number> {
+      const now = clock();
+      let deleted = 0;
+      for (const [id, record] of keys) {
+        if (deleted >= limit) break;
+        if (reduceKey(record, { type: 'purge', now }).answer.kind === 'ok') {
+          keys.delete(id);
+          deleted++;
+        }
+      }
+      return deleted;
+    },
+    async appendEvents(batch: readonly IdemEvent[]): Promise<void> {
+      events.push(...batch);
+      if (events.length > maxEvents) events = events.slice(events.length - maxEvents);
+    },
+    async listEvents(query: EventQuery): Promise<IdemEvent[]> {
+      const limit = query.limit ?? 100;
+      const out: IdemEvent[] = [];
+      for (let i = events.length - 1; i >= 0 && out.length < limit; i--) {
+        const e = events[i]!;
+        if (query.scope !== undefined && e.scope !== query.scope) continue;
+        if (query.procedure !== undefined && e.procedure !== query.procedure) continue;
+        if (query.key !== undefined && e.key !== query.key) continue;
+        if (query.types !== undefined && !query.types.includes(e.type)) continue;
+        if (query.before !== undefined && e.id >= query.before) continue;
+        out.push(e);
+      }
+      return out.sort((a, b) => (a.id < b.id ? 1 : -1));
+    },
+    waitForChange(ref: KeyRef, seen: KeyRecord, timeoutMs: number, signal?: AbortSignal): Promise<void> {
+      const id = refId(ref);
+      return waiters.wait(id, timeoutMs, signal, async () => unchanged(seen, keys.get(id)));
+    },
+    async now(): Promise<number> {
+      return clock();
+    },
+    async close(): Promise<void> {},
+  };
+}
