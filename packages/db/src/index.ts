@@ -7,3 +7,4 @@ export {
 } from './client.ts';
 export { type MigrateResult, type Migration, migrate, readMigrations } from './migrate.ts';
 export { type DatabaseTarget, defaultSqliteFile, type Provider, repoRoot, resolveTarget } from './target.ts';
+export { createPgChangeFeed, type PgChangeFeed } from './change-feed.ts';
