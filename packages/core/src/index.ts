@@ -52,6 +52,7 @@ export {
   type PresetName,
   presets,
   storesOutcome,
+  type UniqueConstraint,
 } from './policy.ts';
 export {
   isExpired,

@@ -72,6 +72,23 @@ export interface Policy {
   readonly invalidKeyStatus: number;
   /** Largest payload accepted for fingerprinting, in bytes of its JSON. */
   readonly maxPayloadBytes: number;
+  /**
+   * Natural duplicates under another key (N5): each entry names input fields that must not repeat across
+   * different keys of one caller. A request under a new key whose fields match what another key already
+   * created is refused with the entry's status and code, without running.
+   */
+  readonly unique: readonly UniqueConstraint[];
+}
+
+/** Fields whose values, together, may belong to only one idempotency key of a caller (N5). */
+export interface UniqueConstraint {
+  /** Dotted input paths, e.g. ['parent.type', 'parent.id', 'email']. */
+  readonly fields: readonly string[];
+  /** Compare case-insensitively (emails, names). */
+  readonly caseInsensitive: boolean;
+  readonly status: number;
+  readonly code: string;
+  readonly message: string;
 }
 
 type Section<T> = { -readonly [K in keyof T]?: T[K] };
@@ -91,6 +108,7 @@ export interface PolicyOptions {
   replay?: Section<Policy['replay']>;
   invalidKeyStatus?: number;
   maxPayloadBytes?: number;
+  unique?: readonly (Pick<UniqueConstraint, 'fields'> & Partial<Omit<UniqueConstraint, 'fields'>>)[];
 }
 
 const HOUR = 60 * 60 * 1000;
@@ -127,6 +145,7 @@ const IETF: Policy = {
   replay: { header: 'Idempotent-Replayed', bodyField: null, status: null },
   invalidKeyStatus: 400,
   maxPayloadBytes: 1024 * 1024,
+  unique: [],
 };
 
 /**
@@ -179,6 +198,28 @@ export const presets = {
     },
     replay: { header: null, bodyField: 'idempotencyStatus', status: null },
   },
+  /**
+   * Seed 001 (Shelfcycle) contacts: as `shelfcycle`, and a contact whose name or email matches an existing one
+   * under the same parent, sent under another key, is refused 409 duplicate_contact (N5).
+   */
+  'shelfcycle-contacts': {
+    ...IETF,
+    name: 'shelfcycle-contacts',
+    key: { ...IETF.key, required: true },
+    conflict: {
+      status: 409,
+      code: 'idempotency_key_reused',
+      message: 'The Idempotency-Key was reused with a different request body.',
+    },
+    replay: { header: null, bodyField: 'idempotencyStatus', status: null },
+    unique: ['name', 'email'].map((f) => ({
+      fields: ['parent.type', 'parent.id', f],
+      caseInsensitive: true,
+      status: 409,
+      code: 'duplicate_contact',
+      message: `A contact with this ${f} already exists under the same parent.`,
+    })),
+  },
   /** Seed 002 (Novu, IETF draft): optional key ≤ 255, `Idempotency-Replay: true`, 422, 409 + Retry-After, 24 h 1 min. */
   novu: {
     ...IETF,
@@ -211,7 +252,7 @@ export const presets = {
     ttlMs: null,
     onMismatch: 'replay',
     inFlight: { ...IETF.inFlight, mode: 'wait' },
-    replay: { header: null, bodyField: null, status: null },
+    replay: { header: null, bodyField: null, status: 200 },
   },
   /** Seed 004 (Numora) delivery callbacks: same execution_id and data accepted again, other data 409 (N4). */
   'numora-delivery': {
@@ -372,6 +413,23 @@ export function definePolicy(options: PolicyOptions = {}): Policy {
       options.maxPayloadBytes ?? base.maxPayloadBytes,
       1,
       1024 ** 3,
+    ),
+    unique: Object.freeze(
+      (options.unique ?? base.unique).map((u, i) => {
+        if (!Array.isArray(u.fields) || u.fields.length === 0)
+          invalid(`unique[${i}].fields`, 'must name at least one field');
+        for (const [j, f] of u.fields.entries()) text(`unique[${i}].fields[${j}]`, f);
+        return Object.freeze({
+          fields: Object.freeze([...u.fields]),
+          caseInsensitive: bool(`unique[${i}].caseInsensitive`, u.caseInsensitive ?? false),
+          status: integer(`unique[${i}].status`, u.status ?? 409, 400, 499),
+          code: text(`unique[${i}].code`, u.code ?? 'DUPLICATE'),
+          message: text(
+            `unique[${i}].message`,
+            u.message ?? 'This resource already exists under another key.',
+          ),
+        });
+      }),
     ),
   };
   return Object.freeze(policy);
