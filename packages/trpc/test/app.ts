@@ -123,7 +123,8 @@ export async function startApp(db: Database, options: { store?: IdempotencyStore
       }),
     transfer: t.procedure
       .input(z.object({ label: z.string(), fail: z.boolean() }))
-      .use(idem.idempotent({}, { transactional: true }))
+      .use(idem.idempotent({}))
+      .use(idem.transaction())
       .mutation(async ({ input, ctx }) => {
         count('transfer');
         await effect(ctx.tx, input.label);

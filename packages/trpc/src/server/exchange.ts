@@ -60,7 +60,8 @@ export function createExchange(init: ExchangeInit): HttpExchange {
     markReplayed(batchIndex) {
       if (!replayed.includes(batchIndex)) replayed.push(batchIndex);
       replayed.sort((a, b) => a - b);
-      init.setHeader(BATCH_REPLAYED_HEADER, replayed.join(','));
+      // A single call says "replayed" with the policy's own header; a batch needs to say which operations.
+      if (init.isBatch) init.setHeader(BATCH_REPLAYED_HEADER, replayed.join(','));
     },
     replayed,
   };

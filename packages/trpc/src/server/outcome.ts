@@ -30,6 +30,8 @@ interface StoredError {
   message: string;
   status: number;
   cause: StoredCause | null;
+  /** The request that produced the error: a replay reports it, so the replayed body is the original's. */
+  requestId?: string | null;
 }
 
 type StoredBody = { kind: 'data'; data: unknown } | { kind: 'error'; error: StoredError };
@@ -80,11 +82,11 @@ export function successOutcome(data: unknown, status: number, transformer: Outpu
   return { ok: true, status, body: JSON.stringify(body) };
 }
 
-export function errorOutcome(error: TRPCError): Outcome {
+export function errorOutcome(error: TRPCError, requestId: string | null = null): Outcome {
   const status = errorStatus(error);
   const body: StoredBody = {
     kind: 'error',
-    error: { code: error.code, message: error.message, status, cause: storedCause(error.cause) },
+    error: { code: error.code, message: error.message, status, cause: storedCause(error.cause), requestId },
   };
   return { ok: false, status, body: JSON.stringify(body) };
 }
@@ -109,5 +111,6 @@ export function decodeOutcome(
             error.cause.expiresAt,
           )
         : new ReplayedCause(error.cause);
+  if (cause !== undefined && error.requestId) Object.assign(cause, { requestId: error.requestId });
   return { error: new TRPCError({ code: error.code, message: error.message, cause }) };
 }
