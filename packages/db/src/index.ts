@@ -8,3 +8,4 @@ export {
 export { type MigrateResult, type Migration, migrate, readMigrations } from './migrate.ts';
 export { type DatabaseTarget, defaultSqliteFile, type Provider, repoRoot, resolveTarget } from './target.ts';
 export { createPgChangeFeed, type PgChangeFeed } from './change-feed.ts';
+export type { Prisma as PostgresPrisma } from '../generated/postgres/client.ts';
