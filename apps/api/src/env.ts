@@ -1,0 +1,83 @@
+// The API's configuration, read from the environment in this one place and validated.
+import { z } from 'zod';
+
+/** The demo callers `npm start` creates: caller id → API key. Refused in production. */
+export const DEMO_API_KEYS: Readonly<Record<string, string>> = {
+  'demo-a': 'demo-key-a',
+  'demo-b': 'demo-key-b',
+};
+
+const schema = z.object({
+  PORT: z.coerce.number().int().min(0).max(65535).default(4000),
+  HOST: z.string().default('127.0.0.1'),
+  DATABASE_URL: z.string().optional(),
+  IDEM_MODE: z.enum(['demo', 'production']).optional(),
+  /** Callers as `caller-id:api-key` pairs, comma-separated. */
+  IDEM_API_KEYS: z.string().optional(),
+  /** Interval between purges of expired keys (K7); 0 turns the purge off. */
+  IDEM_PURGE_INTERVAL_MS: z.coerce
+    .number()
+    .int()
+    .min(0)
+    .default(10 * 60 * 1000),
+  NODE_ENV: z.string().optional(),
+});
+
+export interface ApiConfig {
+  port: number;
+  host: string;
+  databaseUrl: string | undefined;
+  mode: 'demo' | 'production';
+  /** API key → caller id. */
+  apiKeys: ReadonlyMap<string, string>;
+  purgeIntervalMs: number;
+}
+
+function parseKeys(text: string | undefined): Map<string, string> {
+  const keys = new Map<string, string>();
+  for (const pair of (text ?? '')
+    .split(',')
+    .map((p) => p.trim())
+    .filter(Boolean)) {
+    const at = pair.indexOf(':');
+    if (at <= 0 || at === pair.length - 1)
+      throw new Error(`IDEM_API_KEYS: "${pair}" is not caller-id:api-key`);
+    keys.set(pair.slice(at + 1), pair.slice(0, at));
+  }
+  return keys;
+}
+
+/**
+ * Reads and checks the configuration; throws with a message that names the variable.
+ *
+ * @example
+ * IDEM_MODE=production IDEM_API_KEYS=acme:sk_live_123 DATABASE_URL=postgres://… npm start
+ */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): ApiConfig {
+  const parsed = schema.safeParse(env);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    throw new Error(`invalid environment: ${issue.path.join('.')}: ${issue.message}`);
+  }
+  const e = parsed.data;
+  const mode = e.IDEM_MODE ?? (e.NODE_ENV === 'production' ? 'production' : 'demo');
+  const apiKeys = parseKeys(e.IDEM_API_KEYS);
+  if (mode === 'demo') {
+    for (const [caller, key] of Object.entries(DEMO_API_KEYS))
+      if (!apiKeys.has(key)) apiKeys.set(key, caller);
+  } else {
+    const demo = [...apiKeys.keys()].filter((k) => Object.values(DEMO_API_KEYS).includes(k));
+    if (demo.length > 0)
+      throw new Error(`production mode refuses the demo API keys (${demo.join(', ')}): set IDEM_API_KEYS`);
+    if (apiKeys.size === 0)
+      throw new Error('production mode needs IDEM_API_KEYS (caller-id:api-key, comma-separated)');
+  }
+  return {
+    port: e.PORT,
+    host: e.HOST,
+    databaseUrl: e.DATABASE_URL,
+    mode,
+    apiKeys,
+    purgeIntervalMs: e.IDEM_PURGE_INTERVAL_MS,
+  };
+}

@@ -1,0 +1,95 @@
+// The REST door: a seed route's HTTP request becomes a call of its tRPC procedure (createCaller), with the
+// same idempotency middleware, and the answer is enveloped the way the document shows.
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { getTRPCErrorFromUnknown } from '@trpc/server';
+import { createExchange } from '@idem/trpc';
+import { describeError } from '../error-view.ts';
+import { BodyTooLargeError, MAX_BODY_BYTES, readBody } from '../http/body.ts';
+import type { Context } from '../trpc.ts';
+import type { RestRoute } from './routes.ts';
+
+export type Invoke = (ctx: Context, procedure: string, input: unknown) => Promise<unknown>;
+
+export function sendJson(res: ServerResponse, status: number, body: unknown): void {
+  const text = JSON.stringify(body);
+  res.statusCode = status;
+  res.setHeader('Content-Type', 'application/json; charset=utf-8');
+  res.setHeader('Content-Length', Buffer.byteLength(text));
+  res.end(text);
+}
+
+export function sendError(
+  res: ServerResponse,
+  status: number,
+  type: string,
+  code: string,
+  message: string,
+  requestId: string,
+): void {
+  sendJson(res, status, { error: { type, code, message, requestId } });
+}
+
+export async function handleRest(
+  req: IncomingMessage,
+  res: ServerResponse,
+  match: { route: RestRoute; params: Record<string, string> },
+  requestId: string,
+  makeContext: (http: ReturnType<typeof createExchange>) => Context,
+  invoke: Invoke,
+): Promise<void> {
+  let raw: string;
+  try {
+    raw = await readBody(req);
+  } catch (error) {
+    if (error instanceof BodyTooLargeError) {
+      return sendError(
+        res,
+        413,
+        'invalid_request_error',
+        'payload_too_large',
+        `Request bodies are limited to ${MAX_BODY_BYTES} bytes.`,
+        requestId,
+      );
+    }
+    throw error;
+  }
+  let body: unknown;
+  try {
+    body = raw.trim() === '' ? {} : JSON.parse(raw);
+  } catch (error) {
+    return sendError(
+      res,
+      400,
+      'invalid_request_error',
+      'malformed_json',
+      `Malformed JSON body: ${(error as Error).message}`,
+      requestId,
+    );
+  }
+
+  const http = createExchange({
+    headers: req.headers,
+    setHeader: (name, value) => res.setHeader(name, value),
+    rawBody: raw,
+    requestId,
+  });
+  const ctx = makeContext(http);
+  try {
+    const data = await invoke(ctx, match.route.procedure, match.route.toInput(match.params, body));
+    sendJson(res, http.status ?? 200, match.route.envelope(data));
+  } catch (cause) {
+    const view = describeError(getTRPCErrorFromUnknown(cause), requestId);
+    if (view.status >= 500 && view.code === 'internal_server_error')
+      console.error(`[api] ${match.route.path} failed:`, cause);
+    sendJson(res, view.status, {
+      error: {
+        type: view.type,
+        code: view.code,
+        message: view.message,
+        requestId: view.requestId ?? requestId,
+        ...(view.idempotency ? { idempotency: view.idempotency } : {}),
+        ...(view.details ? { details: view.details } : {}),
+      },
+    });
+  }
+}

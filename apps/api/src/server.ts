@@ -1,0 +1,167 @@
+// The API process: one HTTP server for the tRPC endpoint (/trpc), the seeds' REST routes, /openapi.json and
+// /healthz, over one engine and one database (SQLite by default, PostgreSQL when DATABASE_URL says so).
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { hostname } from 'node:os';
+import { createEngine, type Engine, newId } from '@idem/core';
+import { createSqlStore } from '@idem/core/prisma';
+import { createPgChangeFeed, type Database, openDatabase, type PgChangeFeed } from '@idem/db';
+import { createHTTPHandler } from '@trpc/server/adapters/standalone';
+import { createExchange, type HttpExchange } from '@idem/trpc';
+import { resolveCaller } from './auth.ts';
+import { type DomainClient, domainClient } from './db.ts';
+import { MAX_DEMO_DELAY_MS } from './domain/demo.ts';
+import type { ApiConfig } from './env.ts';
+import { MAX_BODY_BYTES } from './http/body.ts';
+import { handleRest, sendError, sendJson } from './rest/handler.ts';
+import { openApiDocument } from './rest/openapi.ts';
+import { matchRoute } from './rest/routes.ts';
+import { appRouter } from './routers/index.ts';
+import { type Context, t } from './trpc.ts';
+
+export interface ApiServer {
+  readonly url: string;
+  readonly server: Server;
+  readonly engine: Engine;
+  readonly database: Database;
+  readonly db: DomainClient;
+  close(): Promise<void>;
+}
+
+const createCaller = t.createCallerFactory(appRouter);
+
+function invoke(ctx: Context, procedure: string, input: unknown): Promise<unknown> {
+  let node: unknown = createCaller(ctx);
+  for (const part of procedure.split('.')) node = (node as Record<string, unknown>)[part];
+  return (node as (input: unknown) => Promise<unknown>)(input);
+}
+
+/**
+ * Opens the database (migrating it), builds the engine and starts listening.
+ *
+ * @example
+ * const api = await startApiServer(loadConfig());
+ * console.log(api.url); // http://127.0.0.1:4000
+ */
+export async function startApiServer(config: ApiConfig): Promise<ApiServer> {
+  const database = await openDatabase({ url: config.databaseUrl });
+  const feed: PgChangeFeed | null =
+    database.provider === 'postgresql' ? await createPgChangeFeed({ url: database.target.url }) : null;
+  const store = createSqlStore({
+    client: database.prisma,
+    dialect: database.provider,
+    ...(feed ? { changeFeed: feed } : {}),
+  });
+  const db = domainClient(database);
+
+  const server = createServer();
+  const leaseOwner = () =>
+    `api@${hostname()}:${process.pid}:${(server.address() as AddressInfo | null)?.port ?? 0}`;
+  const engine = createEngine({ store, leaseOwner: leaseOwner() });
+
+  const makeContext = (http: HttpExchange): Context => {
+    const asked = Number(http.header('x-demo-delay-ms'));
+    return {
+      caller: resolveCaller(http.header, config.apiKeys),
+      http,
+      db,
+      engine,
+      demoDelayMs:
+        config.mode === 'demo' && Number.isFinite(asked)
+          ? Math.min(Math.max(asked, 0), MAX_DEMO_DELAY_MS)
+          : 0,
+    };
+  };
+
+  const trpc = createHTTPHandler({
+    router: appRouter,
+    basePath: '/trpc/',
+    maxBodySize: MAX_BODY_BYTES,
+    createContext: ({ req, res, info }) =>
+      makeContext(
+        createExchange({
+          headers: req.headers,
+          setHeader: (name, value) => {
+            if (!res.headersSent) res.setHeader(name, value);
+          },
+          isBatch: info.isBatchCall,
+          requestId: res.getHeader('X-Request-Id') as string,
+        }),
+      ),
+    // A single call answers with the status its procedure chose (201 on creation, a replay's stored status).
+    responseMeta: ({ ctx, info, errors }) =>
+      ctx?.http.status !== undefined && !info?.isBatchCall && errors.length === 0
+        ? { status: ctx.http.status }
+        : {},
+  });
+
+  let url = '';
+  const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
+    const requestId =
+      (typeof req.headers['x-request-id'] === 'string' && req.headers['x-request-id'].slice(0, 200)) ||
+      newId();
+    res.setHeader('X-Request-Id', requestId);
+    const { pathname } = new URL(req.url ?? '/', 'http://localhost');
+    if (pathname.startsWith('/trpc/')) return trpc(req, res);
+    if (pathname === '/healthz') return sendJson(res, 200, { ok: true, store: store.kind });
+    if (pathname === '/openapi.json') return sendJson(res, 200, openApiDocument(url));
+    const match = matchRoute(req.method ?? 'GET', pathname);
+    if (match) return handleRest(req, res, match, requestId, makeContext, invoke);
+    return sendError(
+      res,
+      404,
+      'not_found_error',
+      'route_not_found',
+      `No route ${req.method} ${pathname}.`,
+      requestId,
+    );
+  };
+  server.on('request', (req, res) => {
+    handle(req, res).catch((error: unknown) => {
+      console.error('[api] unhandled error:', error);
+      if (!res.headersSent)
+        sendError(
+          res,
+          500,
+          'api_error',
+          'internal_error',
+          'Internal server error.',
+          String(res.getHeader('X-Request-Id')),
+        );
+      else res.end();
+    });
+  });
+
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(config.port, config.host, resolve);
+  });
+  const address = server.address() as AddressInfo;
+  url = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${address.port}`;
+
+  // Expired keys are purged in bounded batches in the background (K7); natural keys never expire.
+  const purge =
+    config.purgeIntervalMs > 0
+      ? setInterval(() => {
+          engine.purgeExpired().catch((error: unknown) => console.error('[api] purge failed:', error));
+        }, config.purgeIntervalMs)
+      : null;
+  purge?.unref();
+
+  return {
+    url,
+    server,
+    engine,
+    database,
+    db,
+    async close() {
+      if (purge) clearInterval(purge);
+      server.closeAllConnections();
+      await new Promise((resolve) => server.close(resolve));
+      await engine.close();
+      await store.close();
+      await feed?.close();
+      await database.prisma.$disconnect();
+    },
+  };
+}
