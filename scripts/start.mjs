@@ -1,0 +1,40 @@
+// `npm start`: the API (port 4000) and, once built, the dashboard (port 3000), on the embedded SQLite unless
+// DATABASE_URL says otherwise. Stops both on Ctrl-C.
+import { spawn } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const env = { ...process.env, NEXT_TELEMETRY_DISABLED: '1' };
+const apiPort = env.PORT ?? '4000';
+const children = [];
+
+function run(name, command, args, options = {}) {
+  const child = spawn(command, args, { cwd: root, stdio: 'inherit', env: { ...env, ...options.env } });
+  child.on('exit', (code, signal) => {
+    if (stopping) return;
+    console.error(`[idem] ${name} stopped (${signal ?? `exit ${code}`}); stopping the rest.`);
+    stop(code ?? 1);
+  });
+  children.push(child);
+  return child;
+}
+
+let stopping = false;
+function stop(code = 0) {
+  stopping = true;
+  for (const child of children) if (child.exitCode === null) child.kill('SIGTERM');
+  setTimeout(() => process.exit(code), 500).unref();
+}
+process.on('SIGINT', () => stop(0));
+process.on('SIGTERM', () => stop(0));
+
+run('api', process.execPath, ['--import', 'tsx', 'apps/api/src/main.ts'], { env: { PORT: apiPort } });
+
+const dashboard = join(root, 'apps', 'dashboard', 'package.json');
+if (existsSync(dashboard) && JSON.parse(readFileSync(dashboard, 'utf8')).scripts?.start) {
+  run('dashboard', 'npm', ['run', 'start', '--workspace', '@idem/dashboard'], {
+    env: { IDEM_API_URL: env.IDEM_API_URL ?? `http://127.0.0.1:${apiPort}` },
+  });
+}
