@@ -1,0 +1,284 @@
+// The Redis store's Lua scripts. Each runs atomically on the Redis server, so a claim, a fenced completion or a
+// takeover is one indivisible step however many processes share the Redis. Time is always Redis's own clock
+// (`TIME`), never a process clock: leases and expiries compare against one clock for every process.
+//
+// A key is a hash whose fields are KeyRecord's own names; a field that is null is simply absent. Beside it:
+// - `<prefix>:due`, a sorted set of keys by the time they become purgeable (expiry, or lease end if later),
+//   which purgeExpired walks instead of scanning;
+// - PEXPIREAT on every key at that time plus a grace period, so Redis deletes forgotten keys by itself while
+//   the grace lets a retry still see `key_expired` (and continue the key's fencing token) for a while.
+// All keys share the prefix's hash tag (`{idem}` by default), so the scripts' keys live in one cluster slot.
+
+// Shared helpers, prepended to every script.
+const HELPERS = `
+local function clock()
+  local t = redis.call('TIME')
+  return tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+end
+-- Integers as plain digits: Lua 5.1's default number format would turn large ones into exponents.
+local function str(n) return string.format('%.0f', n) end
+-- Files the key in the purge index and sets its Redis TTL; keys that never expire have neither.
+local function schedule(k, due, grace)
+  local v = redis.call('HMGET', k, 'status', 'expiresAt', 'leaseExpiresAt')
+  local exp = tonumber(v[2])
+  if exp == nil then
+    redis.call('ZREM', due, k)
+    redis.call('PERSIST', k)
+    return
+  end
+  local at = exp
+  local lease = tonumber(v[3])
+  if v[1] == 'in_flight' and lease ~= nil and lease > at then at = lease end
+  redis.call('ZADD', due, at, k)
+  redis.call('PEXPIREAT', k, str(at + grace))
+end
+-- Why a fencing token names nothing here (see the reducer's fenced()), or nil if it holds the key.
+local function stale(k, id, fence)
+  local v = redis.call('HMGET', k, 'id', 'fence', 'status')
+  if not v[1] or v[1] ~= id then return 'not_found' end
+  if tonumber(v[2]) ~= tonumber(fence) then return 'fence_mismatch' end
+  if v[3] ~= 'in_flight' then return 'not_in_flight' end
+  return nil
+end
+-- The record without one (large) field, which the caller already has.
+local function without(k, skip)
+  local all = redis.call('HGETALL', k)
+  local out = {}
+  for i = 1, #all, 2 do
+    if all[i] ~= skip then
+      out[#out + 1] = all[i]
+      out[#out + 1] = all[i + 1]
+    end
+  end
+  return out
+end
+`;
+
+/**
+ * Claim or read. KEYS: record, due. ARGV: leaseMs, ttlMs ('' = never expires), grace, id, then field/value
+ * pairs (scope, procedure, key, policy, fingerprint …). Returns {1, now} when claimed, else {0, now, fields}.
+ */
+const claim = `
+local now = clock()
+if redis.call('EXISTS', KEYS[1]) == 1 then
+  return {0, now, redis.call('HGETALL', KEYS[1])}
+end
+local grace = tonumber(ARGV[3])
+local fields = {'id', ARGV[4], 'status', 'in_flight', 'fence', '1',
+  'leaseExpiresAt', str(now + tonumber(ARGV[1])), 'createdAt', str(now), 'updatedAt', str(now)}
+if ARGV[2] ~= '' then
+  fields[#fields + 1] = 'expiresAt'
+  fields[#fields + 1] = str(now + tonumber(ARGV[2]))
+end
+for i = 5, #ARGV do fields[#fields + 1] = ARGV[i] end
+redis.call('HSET', KEYS[1], unpack(fields))
+schedule(KEYS[1], KEYS[2], grace)
+-- Index entries whose keys Redis has already expired by TTL go now, so the index never outgrows the keys.
+redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', '(' .. str(now - grace))
+return {1, now}
+`;
+
+/**
+ * Takeover: compare-and-swap on (id, fence, status), re-checking with Redis's clock that the reducer's reason
+ * still holds. KEYS: record, due. ARGV: id, fence, previous status, reason, leaseMs, ttlMs ('' = never),
+ * grace, then field/value pairs (policy, fingerprint, lease owner …). Returns {1, now, fields} or {0, now}.
+ */
+const takeover = `
+local now = clock()
+local v = redis.call('HMGET', KEYS[1], 'id', 'fence', 'status', 'expiresAt', 'leaseExpiresAt')
+if not v[1] or v[1] ~= ARGV[1] or tonumber(v[2]) ~= tonumber(ARGV[2]) or v[3] ~= ARGV[3] then
+  return {0, now}
+end
+local exp = tonumber(v[4])
+local lease = tonumber(v[5])
+local reason = ARGV[4]
+local allowed = false
+if reason == 'key_expired' then
+  allowed = exp ~= nil and exp <= now and (v[3] == 'completed' or lease == nil or lease <= now)
+elseif reason == 'lease_expired' then
+  allowed = v[3] == 'in_flight' and lease ~= nil and lease <= now
+elseif reason == 'payload_changed' then
+  allowed = v[3] == 'completed'
+end
+if not allowed then return {0, now} end
+redis.call('HDEL', KEYS[1], 'completedAt', 'outcomeOk', 'outcomeStatus', 'outcomeBody', 'outcomeHeaders',
+  'requestId', 'requestPayload', 'naturalId', 'leaseOwner')
+local fields = {'status', 'in_flight', 'fence', str(tonumber(v[2]) + 1),
+  'leaseExpiresAt', str(now + tonumber(ARGV[5])), 'updatedAt', str(now)}
+-- A lease takeover continues the generation and keeps its expiry; the others start a new retention period.
+if reason ~= 'lease_expired' then
+  if ARGV[6] == '' then
+    redis.call('HDEL', KEYS[1], 'expiresAt')
+  else
+    fields[#fields + 1] = 'expiresAt'
+    fields[#fields + 1] = str(now + tonumber(ARGV[6]))
+  end
+end
+if reason == 'key_expired' then
+  fields[#fields + 1] = 'createdAt'
+  fields[#fields + 1] = str(now)
+end
+for i = 8, #ARGV do fields[#fields + 1] = ARGV[i] end
+redis.call('HSET', KEYS[1], unpack(fields))
+schedule(KEYS[1], KEYS[2], tonumber(ARGV[7]))
+return {1, now, redis.call('HGETALL', KEYS[1])}
+`;
+
+/**
+ * Fenced completion. KEYS: record, due. ARGV: id, fence, ok ('1'/'0'), status, body, headers JSON ('' =
+ * none), grace, notify ('1'/'0'), channel, change message. Returns {1, now, fields without the body} or
+ * {0, now, reason}.
+ */
+const complete = `
+local now = clock()
+local why = stale(KEYS[1], ARGV[1], ARGV[2])
+if why then return {0, now, why} end
+redis.call('HDEL', KEYS[1], 'leaseOwner', 'leaseExpiresAt', 'outcomeHeaders')
+redis.call('HSET', KEYS[1], 'status', 'completed', 'outcomeOk', ARGV[3], 'outcomeStatus', ARGV[4],
+  'outcomeBody', ARGV[5], 'completedAt', str(now), 'updatedAt', str(now))
+if ARGV[6] ~= '' then redis.call('HSET', KEYS[1], 'outcomeHeaders', ARGV[6]) end
+schedule(KEYS[1], KEYS[2], tonumber(ARGV[7]))
+if ARGV[8] == '1' then redis.call('PUBLISH', ARGV[9], ARGV[10]) end
+return {1, now, without(KEYS[1], 'outcomeBody')}
+`;
+
+/** Fenced abandon. KEYS: record, due. ARGV: id, fence, notify, channel, message. {1, now} or {0, now, reason}. */
+const abandon = `
+local now = clock()
+local why = stale(KEYS[1], ARGV[1], ARGV[2])
+if why then return {0, now, why} end
+redis.call('DEL', KEYS[1])
+redis.call('ZREM', KEYS[2], KEYS[1])
+if ARGV[3] == '1' then redis.call('PUBLISH', ARGV[4], ARGV[5]) end
+return {1, now}
+`;
+
+/** Fenced lease renewal. KEYS: record, due. ARGV: id, fence, leaseMs, grace. {1, now, fields} or {0, now, reason}. */
+const renew = `
+local now = clock()
+local why = stale(KEYS[1], ARGV[1], ARGV[2])
+if why then return {0, now, why} end
+redis.call('HSET', KEYS[1], 'leaseExpiresAt', str(now + tonumber(ARGV[3])), 'updatedAt', str(now))
+schedule(KEYS[1], KEYS[2], tonumber(ARGV[4]))
+return {1, now, redis.call('HGETALL', KEYS[1])}
+`;
+
+/** Ends an in-flight key whatever its lease. KEYS: record, due. ARGV: channel, message. {1, now, fields} or {0, now}. */
+const release = `
+local now = clock()
+if redis.call('HGET', KEYS[1], 'status') ~= 'in_flight' then return {0, now} end
+local fields = redis.call('HGETALL', KEYS[1])
+redis.call('DEL', KEYS[1])
+redis.call('ZREM', KEYS[2], KEYS[1])
+redis.call('PUBLISH', ARGV[1], ARGV[2])
+return {1, now, fields}
+`;
+
+/** KEYS: record. Returns the fields (empty when the key is absent). */
+const get = `return redis.call('HGETALL', KEYS[1])`;
+
+/** Redis's clock in epoch milliseconds. */
+const now = `return clock()`;
+
+/**
+ * Deletes up to ARGV[1] expired, unheld keys, oldest due first. KEYS: due. ARGV: limit, grace. Index entries
+ * of keys Redis has already expired are dropped on the way and not counted. Returns how many keys went.
+ */
+const purge = `
+local now = clock()
+local limit = tonumber(ARGV[1])
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', '(' .. str(now - tonumber(ARGV[2])))
+local deleted = 0
+local kept = 0
+while deleted < limit do
+  local batch = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', str(now), 'LIMIT', kept, 200)
+  if #batch == 0 then break end
+  for _, k in ipairs(batch) do
+    if deleted >= limit then break end
+    local v = redis.call('HMGET', k, 'status', 'expiresAt', 'leaseExpiresAt')
+    local exp = tonumber(v[2])
+    local lease = tonumber(v[3])
+    if not v[1] then
+      redis.call('ZREM', KEYS[1], k)
+    elseif exp ~= nil and exp <= now and not (v[1] == 'in_flight' and lease ~= nil and lease > now) then
+      redis.call('DEL', k)
+      redis.call('ZREM', KEYS[1], k)
+      deleted = deleted + 1
+    else
+      kept = kept + 1
+    end
+  end
+end
+return deleted
+`;
+
+/**
+ * Appends events. KEYS: all-events index, event bodies. ARGV: maxEvents, maxPerKey, per-key retention ms, then
+ * per event: id, key index, type index, JSON. Indexes are sorted sets whose members (UUIDv7 ids, all scored 0)
+ * sort by time lexically; the oldest beyond the caps are dropped with their bodies.
+ */
+const appendEvents = `
+local max = tonumber(ARGV[1])
+local perKey = tonumber(ARGV[2])
+local retention = ARGV[3]
+local touched = {}
+for i = 4, #ARGV, 4 do
+  local id, keyIndex, typeIndex = ARGV[i], ARGV[i + 1], ARGV[i + 2]
+  redis.call('HSET', KEYS[2], id, ARGV[i + 3])
+  redis.call('ZADD', KEYS[1], 0, id)
+  redis.call('ZADD', keyIndex, 0, id)
+  redis.call('PEXPIRE', keyIndex, retention)
+  redis.call('ZADD', typeIndex, 0, id)
+  touched[keyIndex] = perKey
+  touched[typeIndex] = max
+end
+local over = redis.call('ZCARD', KEYS[1]) - max
+while over > 0 do
+  local n = math.min(over, 1000)
+  local old = redis.call('ZRANGE', KEYS[1], 0, n - 1)
+  redis.call('ZREMRANGEBYRANK', KEYS[1], 0, n - 1)
+  redis.call('HDEL', KEYS[2], unpack(old))
+  over = over - n
+end
+for index, cap in pairs(touched) do
+  redis.call('ZREMRANGEBYRANK', index, 0, -(cap + 1))
+end
+return 1
+`;
+
+/**
+ * One page of event ids and bodies, newest first. KEYS: index, event bodies. ARGV: upper bound (a ZRANGEBYLEX
+ * bound: '+' or '(<id>'), count. Returns id, body pairs; a body is false when the event was capped away.
+ */
+const eventsPage = `
+local ids = redis.call('ZREVRANGEBYLEX', KEYS[1], ARGV[1], '-', 'LIMIT', 0, tonumber(ARGV[2]))
+if #ids == 0 then return {} end
+local bodies = redis.call('HMGET', KEYS[2], unpack(ids))
+local out = {}
+for i = 1, #ids do
+  out[#out + 1] = ids[i]
+  out[#out + 1] = bodies[i]
+end
+return out
+`;
+
+const sources = {
+  claim,
+  takeover,
+  complete,
+  abandon,
+  renew,
+  release,
+  get,
+  now,
+  purge,
+  appendEvents,
+  eventsPage,
+} as const;
+
+export type ScriptName = keyof typeof sources;
+
+/** Every script's full source, helpers included. */
+export const SCRIPTS: Readonly<Record<ScriptName, string>> = Object.fromEntries(
+  Object.entries(sources).map(([name, body]) => [name, `${HELPERS}\n${body}`]),
+) as Record<ScriptName, string>;
