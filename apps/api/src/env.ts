@@ -20,6 +20,8 @@ const schema = z.object({
     .int()
     .min(0)
     .default(10 * 60 * 1000),
+  /** Overrides every policy's lease (K11): how long a crashed request blocks its key. Unset: each policy's own. */
+  IDEM_LEASE_MS: z.coerce.number().int().min(100).optional(),
   NODE_ENV: z.string().optional(),
 });
 
@@ -31,6 +33,8 @@ export interface ApiConfig {
   /** API key → caller id. */
   apiKeys: ReadonlyMap<string, string>;
   purgeIntervalMs: number;
+  /** Lease override for every policy (IDEM_LEASE_MS), or undefined to keep each policy's own. */
+  leaseMs: number | undefined;
 }
 
 function parseKeys(text: string | undefined): Map<string, string> {
@@ -79,5 +83,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ApiConfig {
     mode,
     apiKeys,
     purgeIntervalMs: e.IDEM_PURGE_INTERVAL_MS,
+    leaseMs: e.IDEM_LEASE_MS,
   };
 }

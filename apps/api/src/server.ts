@@ -3,7 +3,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { hostname } from 'node:os';
-import { createEngine, type Engine, newId } from '@idem/core';
+import { createEngine, type Engine, type IdempotencyStore, newId } from '@idem/core';
 import { createSqlStore } from '@idem/core/prisma';
 import { createPgChangeFeed, type Database, openDatabase, type PgChangeFeed } from '@idem/db';
 import { createHTTPHandler } from '@trpc/server/adapters/standalone';
@@ -28,6 +28,14 @@ export interface ApiServer {
   close(): Promise<void>;
 }
 
+export interface ApiServerOptions {
+  /**
+   * Replaces the idempotency store built from the database. For tests: the reliability harness runs the API on
+   * a per-process memory store to prove its duplicate storms catch double executions.
+   */
+  store?: (database: Database) => IdempotencyStore;
+}
+
 const createCaller = t.createCallerFactory(appRouter);
 
 function invoke(ctx: Context, procedure: string, input: unknown): Promise<unknown> {
@@ -43,21 +51,27 @@ function invoke(ctx: Context, procedure: string, input: unknown): Promise<unknow
  * const api = await startApiServer(loadConfig());
  * console.log(api.url); // http://127.0.0.1:4000
  */
-export async function startApiServer(config: ApiConfig): Promise<ApiServer> {
+export async function startApiServer(config: ApiConfig, options: ApiServerOptions = {}): Promise<ApiServer> {
   const database = await openDatabase({ url: config.databaseUrl });
   const feed: PgChangeFeed | null =
     database.provider === 'postgresql' ? await createPgChangeFeed({ url: database.target.url }) : null;
-  const store = createSqlStore({
-    client: database.prisma,
-    dialect: database.provider,
-    ...(feed ? { changeFeed: feed } : {}),
-  });
+  const store =
+    options.store?.(database) ??
+    createSqlStore({
+      client: database.prisma,
+      dialect: database.provider,
+      ...(feed ? { changeFeed: feed } : {}),
+    });
   const db = domainClient(database);
 
   const server = createServer();
   const leaseOwner = () =>
     `api@${hostname()}:${process.pid}:${(server.address() as AddressInfo | null)?.port ?? 0}`;
-  const engine = createEngine({ store, leaseOwner: leaseOwner() });
+  const engine = createEngine({
+    store,
+    leaseOwner: leaseOwner(),
+    ...(config.leaseMs !== undefined ? { leaseMs: config.leaseMs } : {}),
+  });
 
   const makeContext = (http: HttpExchange): Context => {
     const asked = Number(http.header('x-demo-delay-ms'));

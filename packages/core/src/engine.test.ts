@@ -296,4 +296,18 @@ describe('engine', () => {
     await engine.close();
     await db.prisma.$disconnect();
   });
+
+  it('K11: an engine-wide lease override replaces the policy lease, for claims and for renewals', async () => {
+    let now = 1_000_000;
+    const store = createMemoryStore({ clock: () => now });
+    const engine = createEngine({ store, renewLeases: true, leaseMs: 300 });
+    const held = execution(await engine.begin(request({ leaseMs: 60_000 })));
+    expect(held.record.leaseExpiresAt! - held.record.createdAt).toBe(300);
+    expect(held.policy.leaseMs).toBe(300);
+    // The holder dies without renewing: 300 ms later a retry takes the key over.
+    await engine.close();
+    now += 301;
+    const retry = await engine.begin(request({ leaseMs: 60_000 }));
+    expect(retry).toMatchObject({ kind: 'execute', reason: 'lease_expired' });
+  });
 });

@@ -26,6 +26,11 @@ export interface EngineOptions {
   events?: EventBufferOptions | false;
   /** Renew the lease while a holder runs, every leaseMs / 3 (default true). */
   renewLeases?: boolean;
+  /**
+   * Overrides every policy's lease (K11): how long a dead holder blocks its key. For crash tests and operators
+   * who want faster recovery; renewals follow it, so a live holder keeps its key.
+   */
+  leaseMs?: number;
 }
 
 /** One keyed request as the edge sees it. */
@@ -309,7 +314,8 @@ export function createEngine(options: EngineOptions): Engine {
   }
 
   async function begin(request: BeginRequest): Promise<Decision> {
-    const { policy } = request;
+    const policy =
+      options.leaseMs === undefined ? request.policy : { ...request.policy, leaseMs: options.leaseMs };
     if (!request.scope || !request.procedure) {
       throw new IdemError('SCOPE_MISSING', 'an idempotent request needs a caller scope and a procedure', {});
     }
