@@ -7,7 +7,7 @@ import { createTestDatabase, type TestDatabase } from '@idem/db/testing';
 import { createTRPCClient, httpBatchLink, httpLink, TRPCClientError } from '@trpc/client';
 import superjson from 'superjson';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { BATCH_KEYS_HEADER, BATCH_REPLAYED_HEADER } from '../src/server/index.ts';
+import { BATCH_KEYS_HEADER, REPLAYED_KEYS_HEADER } from '../src/server/index.ts';
 import { type App, type AppRouter, startApp } from './app.ts';
 
 function client(app: App, headers: Record<string, string> = {}, batch = false) {
@@ -181,7 +181,7 @@ for (const provider of ['sqlite', 'postgresql'] as const) {
         },
         body: JSON.stringify({ 0: { json: { amount: 11 } }, 1: { json: { amount: 12 } } }),
       });
-      expect(res.headers.get(BATCH_REPLAYED_HEADER)).toBe('0');
+      expect(JSON.parse(res.headers.get(REPLAYED_KEYS_HEADER) ?? '[]')).toEqual([k1]);
       const typed = createTRPCClient<AppRouter>({
         links: [
           httpBatchLink({

@@ -7,8 +7,11 @@ import { randomUUID } from 'node:crypto';
 
 /** Request header carrying one key per operation of a batch: JSON object from batch index to key. */
 export const BATCH_KEYS_HEADER = 'X-Idempotency-Keys';
-/** Response header listing the batch indexes that were replays, comma-separated. */
-export const BATCH_REPLAYED_HEADER = 'X-Idempotency-Replayed';
+/**
+ * Response header listing the keys whose operations were replays, as a JSON array. idem's own clients read it
+ * whatever the policy's replay header is called (or whether it has one), one flag per operation of a batch.
+ */
+export const REPLAYED_KEYS_HEADER = 'X-Idempotency-Replayed';
 
 export interface HttpExchange {
   readonly requestId: string;
@@ -21,10 +24,10 @@ export interface HttpExchange {
   setHeader(name: string, value: string): void;
   /** The success status to answer with (201 for a creation); undefined means the adapter's default. */
   status: number | undefined;
-  /** Records that the operation at this batch index was a replay. */
-  markReplayed(batchIndex: number): void;
-  /** The batch indexes marked as replays, in order. */
-  readonly replayed: readonly number[];
+  /** Records that the operation under this key was a replay. */
+  markReplayed(key: string): void;
+  /** The keys marked as replays in this exchange. */
+  readonly replayed: readonly string[];
 }
 
 export interface ExchangeInit {
@@ -48,7 +51,7 @@ export function createExchange(init: ExchangeInit): HttpExchange {
     const value = init.headers[name.toLowerCase()];
     return Array.isArray(value) ? value.join(', ') : value;
   };
-  const replayed: number[] = [];
+  const replayed: string[] = [];
   const requestId = init.requestId ?? read('x-request-id') ?? randomUUID();
   return {
     requestId,
@@ -57,11 +60,9 @@ export function createExchange(init: ExchangeInit): HttpExchange {
     isBatch: init.isBatch ?? false,
     setHeader: init.setHeader,
     status: undefined,
-    markReplayed(batchIndex) {
-      if (!replayed.includes(batchIndex)) replayed.push(batchIndex);
-      replayed.sort((a, b) => a - b);
-      // A single call says "replayed" with the policy's own header; a batch needs to say which operations.
-      if (init.isBatch) init.setHeader(BATCH_REPLAYED_HEADER, replayed.join(','));
+    markReplayed(key) {
+      if (!replayed.includes(key)) replayed.push(key);
+      init.setHeader(REPLAYED_KEYS_HEADER, JSON.stringify(replayed));
     },
     replayed,
   };

@@ -1,12 +1,12 @@
 // @idem/trpc (server): the idempotent() middleware and what an app needs around it.
 export {
   BATCH_KEYS_HEADER,
-  BATCH_REPLAYED_HEADER,
   createExchange,
   type ExchangeInit,
   type HttpExchange,
   keyFromExchange,
   nodeExchange,
+  REPLAYED_KEYS_HEADER,
 } from './exchange.ts';
 export {
   createIdempotency,

@@ -243,7 +243,7 @@ export function createIdempotency<TCtx extends object, TTx = never>(options: Ide
           }
           case 'replay': {
             if (policy.replay.header) http?.setHeader(policy.replay.header, 'true');
-            http?.markReplayed(batchIndex);
+            http?.markReplayed(decision.record.key);
             const stored = decodeOutcome(decision.outcome, transformer);
             if ('error' in stored) throw stored.error;
             if (http) http.status = decision.status;
