@@ -148,6 +148,18 @@ const IETF: Policy = {
   unique: [],
 };
 
+const SHELFCYCLE: Policy = {
+  ...IETF,
+  name: 'shelfcycle',
+  key: { ...IETF.key, required: true },
+  conflict: {
+    status: 409,
+    code: 'idempotency_key_reused',
+    message: 'The Idempotency-Key was reused with a different request body.',
+  },
+  replay: { header: null, bodyField: 'idempotencyStatus', status: null },
+};
+
 /**
  * Named presets. Each reproduces one document of ../shared/seeds exactly; `ietf` (the default) follows the
  * IETF draft "The Idempotency-Key HTTP Header Field".
@@ -187,31 +199,14 @@ export const presets = {
     replay: { header: null, bodyField: null, status: 200 },
   },
   /** Seed 001 (Shelfcycle): required key, body idempotencyStatus, 409 idempotency_key_reused. */
-  shelfcycle: {
-    ...IETF,
-    name: 'shelfcycle',
-    key: { ...IETF.key, required: true },
-    conflict: {
-      status: 409,
-      code: 'idempotency_key_reused',
-      message: 'The Idempotency-Key was reused with a different request body.',
-    },
-    replay: { header: null, bodyField: 'idempotencyStatus', status: null },
-  },
+  shelfcycle: SHELFCYCLE,
   /**
    * Seed 001 (Shelfcycle) contacts: as `shelfcycle`, and a contact whose name or email matches an existing one
    * under the same parent, sent under another key, is refused 409 duplicate_contact (N5).
    */
   'shelfcycle-contacts': {
-    ...IETF,
+    ...SHELFCYCLE,
     name: 'shelfcycle-contacts',
-    key: { ...IETF.key, required: true },
-    conflict: {
-      status: 409,
-      code: 'idempotency_key_reused',
-      message: 'The Idempotency-Key was reused with a different request body.',
-    },
-    replay: { header: null, bodyField: 'idempotencyStatus', status: null },
     unique: ['name', 'email'].map((f) => ({
       fields: ['parent.type', 'parent.id', f],
       caseInsensitive: true,
