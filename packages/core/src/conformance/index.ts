@@ -2,6 +2,7 @@
 // Redis). A new store is done when `storeConformance('my-store', open)` is green. Test names carry the SPEC.md
 // behaviour they prove.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { adminOf, type IdempotencyAdmin, type KeyPage, keyState } from '../admin.ts';
 import type { IdemEvent } from '../events.ts';
 import { fingerprint } from '../fingerprint.ts';
 import { newId } from '../ids.ts';
@@ -38,6 +39,7 @@ interface InputOptions {
   leaseMs?: number;
   onMismatch?: MismatchAction;
   owner?: string;
+  naturalId?: string;
 }
 
 let counter = 0;
@@ -61,7 +63,7 @@ function input(options: InputOptions = {}): BeginInput {
     requestId: `req-${counter}`,
     leaseOwner: options.owner ?? 'conformance-owner',
     requestPayload: JSON.stringify(options.payload ?? { amount: 100 }),
-    naturalId: null,
+    naturalId: options.naturalId ?? null,
   };
 }
 
@@ -451,6 +453,264 @@ export function storeConformance(name: string, open: () => Promise<ConformanceHa
       expect(conflicts).toHaveLength(1);
       const page = await store.listEvents({ scope: 'caller-a', before: all[1]!.id, limit: 1 });
       expect(page.map((e) => e.type)).toEqual(['replay']);
+    });
+  });
+}
+
+/**
+ * Registers the admin conformance suite (D1–D5) for a store with an admin side (`store.admin`): search, paging,
+ * stories, incident views, statistics and the audit log, all judged by the store's clock.
+ *
+ * @example
+ * adminConformance('memory', openMemoryHarness);
+ */
+export function adminConformance(name: string, open: () => Promise<ConformanceHarness>): void {
+  describe(`store admin conformance: ${name}`, () => {
+    let h: ConformanceHarness;
+    let store: IdempotencyStore;
+    let admin: IdempotencyAdmin;
+    const passTime = async (ms: number): Promise<void> => {
+      if (h.passTime) return h.passTime(ms);
+      return untilStoreTime(store, (await store.now()) + ms);
+    };
+
+    beforeEach(async () => {
+      h = await open();
+      store = h.store;
+      const side = adminOf(store);
+      if (side === undefined) throw new Error(`store ${name} has no admin side`);
+      admin = side;
+    });
+    afterEach(async () => {
+      await h.close();
+    });
+
+    const completed = async (options: InputOptions, outcome: Outcome = ok({})) => {
+      const req = input(options);
+      await store.complete(executed(await store.begin(req)), outcome);
+      return (await store.get(req))!;
+    };
+    const keysOf = (page: KeyPage) => page.items.map((r) => r.key).sort();
+    const event = (type: IdemEvent['type'], fields: Partial<IdemEvent> & { at: number }): IdemEvent => ({
+      id: newId(),
+      keyId: null,
+      scope: 'caller-a',
+      procedure: 'orders.create',
+      key: 'k',
+      type,
+      requestId: null,
+      fingerprint: null,
+      payload: null,
+      detail: null,
+      ...fields,
+    });
+
+    it('D1: keys are found by exact key, case-sensitive prefix (wildcards literal), caller, procedure and natural id', async () => {
+      await completed({ key: 'order-1001', scope: 'acme' });
+      await completed({ key: 'order-1002', scope: 'acme', procedure: 'orders.refund' });
+      await completed({ key: 'ORDER-1003', scope: 'globex' });
+      await completed({ key: 'order_%x', scope: 'globex' });
+      await completed({
+        key: 'orderZ',
+        scope: 'globex',
+        procedure: 'profiles.upsert#external_id',
+        naturalId: 'crm-7',
+      });
+      await completed({ key: 'naïve-✓-1', scope: 'globex' });
+      expect(keysOf(await admin.searchKeys({ key: 'order-1001' }))).toEqual(['order-1001']);
+      expect(keysOf(await admin.searchKeys({ keyPrefix: 'order-' }))).toEqual(['order-1001', 'order-1002']);
+      expect(keysOf(await admin.searchKeys({ keyPrefix: 'order_' }))).toEqual(['order_%x']);
+      expect(keysOf(await admin.searchKeys({ keyPrefix: 'order_%' }))).toEqual(['order_%x']);
+      expect(keysOf(await admin.searchKeys({ keyPrefix: 'naïve-✓' }))).toEqual(['naïve-✓-1']);
+      expect(keysOf(await admin.searchKeys({ scope: 'acme' }))).toEqual(['order-1001', 'order-1002']);
+      expect(keysOf(await admin.searchKeys({ procedure: 'orders.refund' }))).toEqual(['order-1002']);
+      expect(keysOf(await admin.searchKeys({ naturalId: 'crm-7' }))).toEqual(['orderZ']);
+      expect(keysOf(await admin.searchKeys({ scope: 'globex', keyPrefix: 'order' }))).toEqual([
+        'orderZ',
+        'order_%x',
+      ]);
+      expect((await admin.searchKeys({ key: 'nothing' })).items).toEqual([]);
+    });
+
+    it('D1: in flight, completed, failed and expired partition the keys, judged by the store clock', async () => {
+      const flying = input({ key: 'flying', ttlMs: 60_000 });
+      executed(await store.begin(flying));
+      await completed({ key: 'done' }, ok({ id: 1 }));
+      await completed({ key: 'error-5xx' }, { ok: false, status: 503, body: '{"error":"down"}' });
+      await completed({ key: 'status-404' }, { ok: true, status: 404, body: '{"found":false}' });
+      await completed({ key: 'natural', ttlMs: null });
+      await completed({ key: 'old', ttlMs: 50, leaseMs: 20 });
+      await passTime(60);
+      const byState = async (state: 'in_flight' | 'completed' | 'failed' | 'expired') => {
+        const page = await admin.searchKeys({ state });
+        for (const r of page.items) expect(keyState(r, page.now)).toBe(state);
+        return keysOf(page);
+      };
+      expect(await byState('in_flight')).toEqual(['flying']);
+      expect(await byState('completed')).toEqual(['done', 'natural']);
+      expect(await byState('failed')).toEqual(['error-5xx', 'status-404']);
+      expect(await byState('expired')).toEqual(['old']);
+    });
+
+    it('D1: a created-time range keeps keys created at or after its start and before its end', async () => {
+      await completed({ key: 'before' });
+      await passTime(20);
+      const mid = Math.ceil(await store.now());
+      await passTime(5);
+      await completed({ key: 'after' });
+      expect(keysOf(await admin.searchKeys({ createdFrom: mid }))).toEqual(['after']);
+      expect(keysOf(await admin.searchKeys({ createdTo: mid }))).toEqual(['before']);
+      expect(keysOf(await admin.searchKeys({ createdFrom: mid, createdTo: mid + 60_000 }))).toEqual([
+        'after',
+      ]);
+    });
+
+    it('D1: cursor paging visits every key once, newest first or oldest first', async () => {
+      const made: string[] = [];
+      for (let i = 0; i < 25; i++) made.push((await completed({ key: `page-${i}`, scope: 'pager' })).id);
+      await completed({ key: 'other', scope: 'someone-else' });
+      for (const order of ['newest', 'oldest'] as const) {
+        const seen: string[] = [];
+        const sizes: number[] = [];
+        let cursor: string | undefined;
+        do {
+          const page = await admin.searchKeys({ scope: 'pager', order, limit: 10, cursor });
+          sizes.push(page.items.length);
+          seen.push(...page.items.map((r) => r.id));
+          cursor = page.nextCursor ?? undefined;
+        } while (cursor !== undefined);
+        expect(sizes).toEqual([10, 10, 5]);
+        const sorted = [...made].sort();
+        expect(seen).toEqual(order === 'oldest' ? sorted : sorted.reverse());
+      }
+      const exact = await admin.searchKeys({ scope: 'pager', limit: 25 });
+      expect(exact.items).toHaveLength(25);
+      expect(exact.nextCursor).toBeNull();
+    });
+
+    it('D2: a key story has the record and its events newest first, by id or identity, and survives a release', async () => {
+      const req = input({ key: 'story', payload: { amount: 1 } });
+      const ref = executed(await store.begin(req));
+      await store.complete(ref, ok({ id: 'ord_1' }));
+      const at = await store.now();
+      const types = ['begin', 'complete', 'replay', 'conflict'] as const;
+      await store.appendEvents(
+        types.map((type, i) =>
+          event(type, { keyId: ref.id, key: 'story', at: at + i, requestId: `req-${i}` }),
+        ),
+      );
+      const byId = await admin.keyStory({ id: ref.id });
+      expect(byId?.record?.id).toBe(ref.id);
+      expect(byId?.record?.outcome).toEqual(ok({ id: 'ord_1' }));
+      expect(byId?.events.map((e) => e.type)).toEqual(['conflict', 'replay', 'complete', 'begin']);
+      expect(byId?.events[0]?.requestId).toBe('req-3');
+      const byRef = await admin.keyStory({ ref: req });
+      expect(byRef?.events).toEqual(byId?.events);
+      expect((await admin.keyById(ref.id))?.key).toBe('story');
+
+      const stuck = input({ key: 'stuck' });
+      const held = executed(await store.begin(stuck));
+      await store.appendEvents([event('begin', { keyId: held.id, key: 'stuck', at: await store.now() })]);
+      await store.release(stuck);
+      const gone = await admin.keyStory({ id: held.id });
+      expect(gone?.record).toBeNull();
+      expect(gone?.ref).toEqual({ scope: 'caller-a', procedure: 'orders.create', key: 'stuck' });
+      expect(gone?.events.map((e) => e.type)).toEqual(['begin']);
+      expect(await admin.keyStory({ id: newId() })).toBeUndefined();
+      expect(await admin.keyById(newId())).toBeUndefined();
+    });
+
+    it('D3: conflicts and natural duplicates are listed newest first and paged by cursor', async () => {
+      const at = await store.now();
+      const made = [
+        event('conflict', { at, key: 'a' }),
+        event('replay', { at, key: 'b' }),
+        event('natural_duplicate', { at, procedure: 'contacts.create', key: 'c' }),
+        event('replay', { at, procedure: 'sales.ingest#external_id', key: 'd' }),
+        event('begin', { at, procedure: 'sales.ingest#external_id', key: 'e' }),
+        event('conflict', { at, procedure: 'documents.deliver#execution_id', key: 'f' }),
+      ];
+      await store.appendEvents(made);
+      const conflicts = await admin.incidents({ kind: 'conflicts' });
+      expect(conflicts.items.map((e) => e.key)).toEqual(['f', 'a']);
+      const natural = await admin.incidents({ kind: 'natural', limit: 2 });
+      expect(natural.items.map((e) => e.key)).toEqual(['f', 'd']);
+      expect(natural.nextCursor).toBe(made[3]!.id);
+      const rest = await admin.incidents({ kind: 'natural', limit: 2, cursor: natural.nextCursor! });
+      expect(rest.items.map((e) => e.key)).toEqual(['c']);
+      expect(rest.nextCursor).toBeNull();
+      expect(rest.items[0]).toEqual(made[2]);
+    });
+
+    it('D4: statistics count first calls, replays, conflicts and in-flight refusals per bucket, with rates and key counts', async () => {
+      const now = await store.now();
+      const min = 60_000;
+      await store.appendEvents([
+        event('begin', { at: now - 25 * min }),
+        event('begin', { at: now - 2 * min }),
+        event('takeover', { at: now - 2 * min }),
+        event('replay', { at: now - 2 * min }),
+        event('conflict', { at: now - 25 * min }),
+        event('in_flight', { at: now - 2 * min }),
+        event('replay', { at: now - 2 * 60 * min }), // outside the window
+        event('begin', { at: now - 2 * min, procedure: 'contacts.create#unique:name' }), // bookkeeping
+      ]);
+      executed(await store.begin(input({ key: 'live', ttlMs: 180 * min, leaseMs: 60_000 })));
+      executed(await store.begin(input({ key: 'stuck', ttlMs: 180 * min, leaseMs: 20 })));
+      await completed({ key: 'soon', ttlMs: 30 * min });
+      await completed({ key: 'later', ttlMs: 3 * 60 * min });
+      await completed({ key: 'gone', ttlMs: 30, leaseMs: 20 });
+      await passTime(40);
+
+      const stats = await admin.stats({ windowMs: 60 * min, bucketMs: 10 * min });
+      expect(stats.bucketMs).toBe(10 * min);
+      expect(stats.buckets).toHaveLength(6);
+      expect(stats.buckets[0]!.start).toBe(stats.from);
+      expect(stats.now - stats.from).toBe(60 * min + (stats.now - Math.floor(stats.now)));
+      expect(stats.buckets.map((b) => [b.begin, b.replay, b.conflict, b.inFlight])).toEqual([
+        [0, 0, 0, 0],
+        [0, 0, 0, 0],
+        [0, 0, 0, 0],
+        [1, 0, 1, 0],
+        [0, 0, 0, 0],
+        [1, 1, 0, 1],
+      ]);
+      expect(stats.totals).toEqual({ begin: 2, takeover: 1, replay: 1, conflict: 1, inFlight: 1 });
+      expect(stats.replayRate).toBeCloseTo(1 / 6);
+      expect(stats.conflictRate).toBeCloseTo(1 / 6);
+      expect(stats.inFlightNow).toBe(2);
+      expect(stats.stuckNow).toBe(1);
+      expect(stats.expiringWithinHour).toBe(1);
+      expect(stats.expiredNow).toBe(1);
+    });
+
+    it('D5: the audit log keeps who, what, when and before/after, newest first, paged', async () => {
+      const before = await store.now();
+      const first = await admin.appendAudit({
+        actor: 'ann',
+        role: 'admin',
+        action: 'key.release',
+        target: 'caller-a · orders.create · k1',
+        before: { status: 'in_flight', fence: 2, leaseOwner: 'api@host:1' },
+        after: null,
+      });
+      const second = await admin.appendAudit({
+        actor: 'ann',
+        role: 'admin',
+        action: 'keys.purge',
+        target: null,
+        before: { expired: 3 },
+        after: { expired: 0, deleted: 3, batches: [1, 2] },
+      });
+      expect(first.at).toBeGreaterThanOrEqual(Math.floor(before) - 1);
+      expect(second.id > first.id).toBe(true);
+      const all = await admin.listAudit();
+      expect(all.items).toEqual([second, first]);
+      const one = await admin.listAudit({ limit: 1 });
+      expect(one.items).toEqual([second]);
+      const next = await admin.listAudit({ limit: 1, cursor: one.nextCursor! });
+      expect(next.items).toEqual([first]);
+      expect(next.nextCursor).toBeNull();
     });
   });
 }

@@ -1,7 +1,7 @@
-import { storeConformance } from '../conformance/index.ts';
+import { adminConformance, type ConformanceHarness, storeConformance } from '../conformance/index.ts';
 import { createMemoryStore } from './memory-store.ts';
 
-storeConformance('memory', async () => {
+async function openMemory(): Promise<ConformanceHarness> {
   let now = Date.now();
   const store = createMemoryStore({ clock: () => now });
   return {
@@ -11,4 +11,7 @@ storeConformance('memory', async () => {
     },
     close: () => store.close(),
   };
-});
+}
+
+storeConformance('memory', openMemory);
+adminConformance('memory', openMemory);

@@ -1,6 +1,7 @@
 // The in-memory store: one process, no persistence. Every operation applies the pure reducer to a Map entry
 // synchronously, so it is atomic in a single process. Use it for tests and single-process tools; it cannot
 // protect several processes (the reliability harness proves exactly that).
+import type { AdminCapable } from '../admin.ts';
 import type { EventQuery, IdemEvent } from '../events.ts';
 import { newId } from '../ids.ts';
 import { type BeginInput, type KeyEvent, reduceKey } from '../key-machine.ts';
@@ -8,6 +9,7 @@ import type { KeyRecord, Outcome } from '../record.ts';
 import type { BeginResult, FenceRef, FenceResult, IdempotencyStore, KeyRef } from '../store.ts';
 import { refId, unchanged } from '../store.ts';
 import { ChangeWaiters } from '../waiters.ts';
+import { createMemoryAdmin } from './memory-admin.ts';
 
 export interface MemoryStoreOptions {
   /** The store's clock (default Date.now); tests pass a controllable one to cross TTLs without sleeping. */
@@ -16,7 +18,7 @@ export interface MemoryStoreOptions {
   maxEvents?: number;
 }
 
-export interface MemoryStore extends IdempotencyStore {
+export interface MemoryStore extends IdempotencyStore, AdminCapable {
   /** Number of keys held. */
   readonly size: number;
 }
@@ -48,8 +50,11 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): MemoryStore
       : { ok: false, reason: answer.reason, now: event.now };
   }
 
+  const admin = createMemoryAdmin({ keys: () => keys.values(), events: () => events, clock });
+
   return {
     kind: 'memory',
+    admin,
     get size() {
       return keys.size;
     },

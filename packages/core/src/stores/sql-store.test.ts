@@ -2,11 +2,11 @@ import { createPgChangeFeed } from '@idem/db';
 import { createTestDatabase } from '@idem/db/testing';
 import { describe, expect, it } from 'vitest';
 import { fingerprint } from '../fingerprint.ts';
-import { storeConformance } from '../conformance/index.ts';
+import { adminConformance, type ConformanceHarness, storeConformance } from '../conformance/index.ts';
 import { createSqlStore } from './sql-store.ts';
 
 for (const provider of ['sqlite', 'postgresql'] as const) {
-  storeConformance(`prisma on ${provider}`, async () => {
+  const open = async (): Promise<ConformanceHarness> => {
     const database = await createTestDatabase(provider);
     const db = await database.open();
     const store = createSqlStore({ client: db.prisma, dialect: provider });
@@ -18,7 +18,9 @@ for (const provider of ['sqlite', 'postgresql'] as const) {
         await database.drop();
       },
     };
-  });
+  };
+  storeConformance(`prisma on ${provider}`, open);
+  adminConformance(`prisma on ${provider}`, open);
 }
 
 describe('prisma on postgresql: waking waiters in other processes', () => {

@@ -10,10 +10,11 @@
 //   request would otherwise swallow another request's statements. Each store operation therefore runs as its own
 //   short transaction (which waits for the adapter's transaction lock); the first statement writes, so SQLite's
 //   write lock is held from the start and the operation is atomic across processes too.
-import type { EventQuery, IdemEvent } from '../events.ts';
+import type { AdminCapable } from '../admin.ts';
+import type { EventQuery } from '../events.ts';
 import { newId } from '../ids.ts';
 import { type BeginAnswer, type BeginInput, reduceKey } from '../key-machine.ts';
-import type { KeyRecord, KeyStatus, Outcome } from '../record.ts';
+import type { KeyRecord } from '../record.ts';
 import {
   type BeginResult,
   type CompleteOptions,
@@ -25,6 +26,7 @@ import {
   unchanged,
 } from '../store.ts';
 import { ChangeWaiters } from '../waiters.ts';
+import { createSqlAdmin } from './sql-admin.ts';
 import {
   bind,
   compile,
@@ -34,6 +36,7 @@ import {
   type Statement,
   sqlite,
 } from './sql-dialect.ts';
+import { type EventRow, eventColumns, keyColumns, num, type Row, toEvent, toRecord } from './sql-rows.ts';
 
 /** The part of a Prisma client (or interactive-transaction client) the store uses. */
 export interface SqlClient {
@@ -64,129 +67,9 @@ export interface SqlStoreOptions {
   changeFeed?: ChangeFeed;
 }
 
-interface Row {
-  id: string;
-  scope: string;
-  procedure: string;
-  key: string;
-  policy: string;
-  status: string;
-  fence: number | bigint;
-  fingerprint: string;
-  fingerprint_alg: string;
-  request_id: string | null;
-  request_payload: string | null;
-  natural_id: string | null;
-  lease_owner: string | null;
-  lease_expires_at: number | bigint | null;
-  expires_at: number | bigint | null;
-  created_at: number | bigint;
-  updated_at: number | bigint;
-  completed_at: number | bigint | null;
-  outcome_ok: boolean | number | bigint | null;
-  outcome_status: number | bigint | null;
-  outcome_body: string | null;
-  outcome_headers: string | null;
-  db_now: number | bigint;
-  claimed?: boolean | number | bigint;
-}
-
-interface EventRow {
-  id: string;
-  key_id: string | null;
-  scope: string;
-  procedure: string;
-  key: string;
-  type: string;
-  at: number | bigint;
-  request_id: string | null;
-  fingerprint: string | null;
-  payload: string | null;
-  detail: string | null;
-}
-
-const num = (v: number | bigint): number => Math.round(Number(v));
-const optNum = (v: number | bigint | null): number | null => (v === null ? null : num(v));
-
-function toRecord(row: Row): KeyRecord {
-  const outcome: Outcome | null =
-    row.outcome_status === null || row.outcome_body === null
-      ? null
-      : {
-          ok: Boolean(Number(row.outcome_ok)),
-          status: num(row.outcome_status),
-          body: row.outcome_body,
-          headers:
-            row.outcome_headers === null
-              ? undefined
-              : (JSON.parse(row.outcome_headers) as Record<string, string>),
-        };
-  return {
-    id: row.id,
-    scope: row.scope,
-    procedure: row.procedure,
-    key: row.key,
-    policy: row.policy,
-    status: row.status as KeyStatus,
-    fence: num(row.fence),
-    fingerprint: row.fingerprint,
-    fingerprintAlg: row.fingerprint_alg,
-    requestId: row.request_id,
-    requestPayload: row.request_payload,
-    naturalId: row.natural_id,
-    leaseOwner: row.lease_owner,
-    leaseExpiresAt: optNum(row.lease_expires_at),
-    expiresAt: optNum(row.expires_at),
-    createdAt: num(row.created_at),
-    updatedAt: num(row.updated_at),
-    completedAt: optNum(row.completed_at),
-    outcome,
-  };
-}
-
-function toEvent(row: EventRow): IdemEvent {
-  return {
-    id: row.id,
-    keyId: row.key_id,
-    scope: row.scope,
-    procedure: row.procedure,
-    key: row.key,
-    type: row.type as IdemEvent['type'],
-    at: num(row.at),
-    requestId: row.request_id,
-    fingerprint: row.fingerprint,
-    payload: row.payload,
-    detail: row.detail === null ? null : (JSON.parse(row.detail) as IdemEvent['detail']),
-  };
-}
-
 /** All statements, compiled once per store. */
 function statements(d: Dialect) {
-  const cols = [
-    'id',
-    'scope',
-    '"procedure"',
-    '"key"',
-    'policy',
-    'status',
-    'fence',
-    'fingerprint',
-    'fingerprint_alg',
-    'request_id',
-    'request_payload',
-    'natural_id',
-    'lease_owner',
-    `${d.ms('lease_expires_at')} AS lease_expires_at`,
-    `${d.ms('expires_at')} AS expires_at`,
-    `${d.ms('created_at')} AS created_at`,
-    `${d.ms('updated_at')} AS updated_at`,
-    `${d.ms('completed_at')} AS completed_at`,
-    'outcome_ok',
-    'outcome_status',
-    'outcome_body',
-    'outcome_headers',
-    `${d.nowMs} AS db_now`,
-  ].join(', ');
+  const cols = keyColumns(d);
   const identity = 'scope = $1 AND "procedure" = $2 AND "key" = $3';
   // $1 scope, $2 procedure, $3 key, $4 id, $5 policy, $6 fingerprint, $7 alg, $8 request id, $9 payload,
   // $10 natural id, $11 lease owner, $12 lease ms, $13 ttl ms (null: never expires)
@@ -252,7 +135,7 @@ const EVENT_COLUMNS = 11;
  * const db = await openDatabase();                      // @idem/db
  * const store = createSqlStore({ client: db.prisma, dialect: db.provider });
  */
-export function createSqlStore(options: SqlStoreOptions): IdempotencyStore {
+export function createSqlStore(options: SqlStoreOptions): IdempotencyStore & AdminCapable {
   const { client } = options;
   const d = options.dialect === 'sqlite' ? sqlite : postgres;
   const s = statements(d);
@@ -376,6 +259,7 @@ export function createSqlStore(options: SqlStoreOptions): IdempotencyStore {
 
   return {
     kind: d.name,
+    admin: createSqlAdmin(client, d, atomically),
     begin,
     complete(ref, outcome, opts) {
       return fenced(
@@ -479,7 +363,7 @@ export function createSqlStore(options: SqlStoreOptions): IdempotencyStore {
       args.push(Math.min(Math.max(q.limit ?? 100, 1), 1000));
       const st = compile(
         d,
-        `SELECT id, key_id, scope, "procedure", "key", type, ${d.ms('at')} AS at, request_id, fingerprint, payload, detail
+        `SELECT ${eventColumns(d)}
          FROM idem_events ${where.length > 0 ? `WHERE ${where.join(' AND ')}` : ''}
          ORDER BY id DESC LIMIT ${d.typed(`$${args.length}`, 'int')}`,
       );

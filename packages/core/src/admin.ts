@@ -1,0 +1,293 @@
+// What support staff ask of a store (SPEC D1–D5): find keys, tell a key's story, list conflicts and natural
+// duplicates, count what happened over time, and keep an audit log of their own actions. A store that can
+// answer these exposes them as `store.admin`; the dashboard's API reaches them through adminOf(store).
+//
+// Every "now" here is the store's clock (the database's now()), never the reader's: a key is expired, or a
+// lease running, by the same clock that decides begin().
+import type { IdemEvent, IdemEventType } from './events.ts';
+import type { KeyRecord } from './record.ts';
+import type { IdempotencyStore, KeyRef } from './store.ts';
+
+/**
+ * A key's state as staff see it. One key has exactly one: `expired` (its retention ended) wins, then
+ * `in_flight` (claimed, no outcome yet), then `failed` (the stored outcome is an error or a status ≥ 400),
+ * else `completed`.
+ */
+export type KeyState = 'in_flight' | 'completed' | 'failed' | 'expired';
+
+export const KEY_STATES: readonly KeyState[] = ['in_flight', 'completed', 'failed', 'expired'];
+
+/** Which end of the list comes first. Keys sort by id, and ids are UUIDv7, so this is creation order. */
+export type SortOrder = 'newest' | 'oldest';
+
+/** Filters for finding keys (D1); every field optional, all given ones must hold. */
+export interface KeySearch {
+  /** The exact key. */
+  readonly key?: string;
+  /** Keys starting with this text (case-sensitive). */
+  readonly keyPrefix?: string;
+  /** The caller the key belongs to. */
+  readonly scope?: string;
+  /** The exact procedure (natural keys carry a `#fields` suffix). */
+  readonly procedure?: string;
+  readonly state?: KeyState;
+  /** A natural id carried in the payload (external_id, execution_id, a unique claim's value). */
+  readonly naturalId?: string;
+  /** Created at or after this time (ms since the epoch). */
+  readonly createdFrom?: number;
+  /** Created strictly before this time (ms since the epoch). */
+  readonly createdTo?: number;
+  readonly order?: SortOrder;
+  /** The `nextCursor` of the previous page. */
+  readonly cursor?: string;
+  /** Page size, 1–200 (default 50). */
+  readonly limit?: number;
+}
+
+export interface KeyPage {
+  readonly items: readonly KeyRecord[];
+  /** Pass as `cursor` for the next page; null on the last page. */
+  readonly nextCursor: string | null;
+  /** The store's clock when it answered: judge expiry and leases of these items by it. */
+  readonly now: number;
+}
+
+/** Everything known about one key (D2): its record if it still exists, and its events, newest first. */
+export interface KeyStory {
+  readonly ref: KeyRef;
+  /** Null once the key was released, abandoned or purged; its events remain. */
+  readonly record: KeyRecord | null;
+  /** Events of this identity (every generation of the key), newest first. */
+  readonly events: readonly IdemEvent[];
+  readonly now: number;
+}
+
+/** A story is asked for by record id (from a search) or by identity (from an event whose key is gone). */
+export type StoryTarget = { readonly id: string } | { readonly ref: KeyRef };
+
+/**
+ * `conflicts`: every refused conflict (same key, other payload). `natural`: natural duplicates, i.e.
+ * `natural_duplicate` events and replays or conflicts on natural-key procedures (whose name carries `#`).
+ */
+export type IncidentKind = 'conflicts' | 'natural';
+
+export interface IncidentQuery {
+  readonly kind: IncidentKind;
+  /** The `nextCursor` of the previous page (an event id). */
+  readonly cursor?: string;
+  /** Page size, 1–200 (default 50). */
+  readonly limit?: number;
+}
+
+export interface EventPage {
+  /** Newest first. */
+  readonly items: readonly IdemEvent[];
+  readonly nextCursor: string | null;
+  readonly now: number;
+}
+
+export interface StatsQuery {
+  /** How far back to count, ending now (default 24 h, at most 31 days). */
+  readonly windowMs?: number;
+  /** Width of one bucket (default 1 h); the window is cut into at most 500 buckets. */
+  readonly bucketMs?: number;
+}
+
+/** Counts of what happened to keys during one bucket of time (D4). */
+export interface StatsBucket {
+  /** Start of the bucket, ms since the epoch. */
+  readonly start: number;
+  /** First calls: keys claimed to run (event `begin`). */
+  readonly begin: number;
+  readonly replay: number;
+  readonly conflict: number;
+  /** Duplicates refused because the first was still running. */
+  readonly inFlight: number;
+}
+
+export interface KeyStats {
+  readonly now: number;
+  readonly from: number;
+  readonly bucketMs: number;
+  /** Oldest first, covering [from, now). */
+  readonly buckets: readonly StatsBucket[];
+  readonly totals: {
+    readonly begin: number;
+    readonly takeover: number;
+    readonly replay: number;
+    readonly conflict: number;
+    readonly inFlight: number;
+  };
+  /** Replays per keyed request in the window (begin + takeover + replay + conflict + in-flight); 0 when none. */
+  readonly replayRate: number;
+  readonly conflictRate: number;
+  /** Keys in flight now (status in_flight, not expired). */
+  readonly inFlightNow: number;
+  /** Of those, keys whose holder's lease has ended: stuck until a retry or a release. */
+  readonly stuckNow: number;
+  /** Keys whose retention ends within the next hour. */
+  readonly expiringWithinHour: number;
+  /** Keys whose retention has ended (purge candidates). */
+  readonly expiredNow: number;
+}
+
+/** A JSON value, as kept in the audit log's before and after. */
+export type JsonValue =
+  | string
+  | number
+  | boolean
+  | null
+  | readonly JsonValue[]
+  | { readonly [name: string]: JsonValue };
+
+/** An action staff took (D5), as the caller describes it. */
+export interface AuditInput {
+  /** Who: the signed-in user name. */
+  readonly actor: string;
+  /** With which role, e.g. 'admin'. */
+  readonly role: string;
+  /** What, e.g. 'key.release', 'keys.purge'. */
+  readonly action: string;
+  /** On what: a key's identity as text, or null for actions on many keys. */
+  readonly target: string | null;
+  readonly before: JsonValue | null;
+  readonly after: JsonValue | null;
+}
+
+export interface AuditEntry extends AuditInput {
+  /** UUIDv7. */
+  readonly id: string;
+  /** When, on the store's clock. */
+  readonly at: number;
+}
+
+export interface AuditQuery {
+  readonly cursor?: string;
+  /** Page size, 1–200 (default 50). */
+  readonly limit?: number;
+}
+
+export interface AuditPage {
+  /** Newest first. */
+  readonly items: readonly AuditEntry[];
+  readonly nextCursor: string | null;
+}
+
+/** The read side for support staff, plus the audit log. Implemented by the memory and the Prisma stores. */
+export interface IdempotencyAdmin {
+  searchKeys(query: KeySearch): Promise<KeyPage>;
+  keyById(id: string): Promise<KeyRecord | undefined>;
+  /** Undefined when neither a record nor any event is known for the target. */
+  keyStory(target: StoryTarget, options?: { eventLimit?: number }): Promise<KeyStory | undefined>;
+  incidents(query: IncidentQuery): Promise<EventPage>;
+  stats(query?: StatsQuery): Promise<KeyStats>;
+  appendAudit(entry: AuditInput): Promise<AuditEntry>;
+  listAudit(query?: AuditQuery): Promise<AuditPage>;
+}
+
+/** A store that answers staff's questions. */
+export interface AdminCapable {
+  readonly admin: IdempotencyAdmin;
+}
+
+/**
+ * The admin side of a store, or undefined when the store has none.
+ *
+ * @example
+ * const admin = adminOf(engine.store);
+ * if (admin) console.log((await admin.searchKeys({ state: 'in_flight' })).items.length);
+ */
+export function adminOf(store: IdempotencyStore): IdempotencyAdmin | undefined {
+  const admin = (store as Partial<AdminCapable>).admin;
+  return admin !== undefined && typeof admin.searchKeys === 'function' ? admin : undefined;
+}
+
+/** Whether a stored outcome counts as a failure: an error outcome, or any status ≥ 400. */
+export function isFailedRecord(record: KeyRecord): boolean {
+  return record.outcome !== null && (!record.outcome.ok || record.outcome.status >= 400);
+}
+
+/** The one state a key is in at `now` (see KeyState). */
+export function keyState(record: KeyRecord, now: number): KeyState {
+  if (record.expiresAt !== null && record.expiresAt <= now) return 'expired';
+  if (record.status === 'in_flight') return 'in_flight';
+  return isFailedRecord(record) ? 'failed' : 'completed';
+}
+
+/** Event types that count as natural duplicates when they happen on a natural-key procedure. */
+export const NATURAL_EVENT_TYPES: readonly IdemEventType[] = ['replay', 'conflict'];
+
+/** Whether a procedure name is a natural key's (the edge appends `#fields` to the path). */
+export const isNaturalProcedure = (procedure: string): boolean => procedure.includes('#');
+
+/** Whether an event belongs in an incident view. */
+export function isIncident(event: IdemEvent, kind: IncidentKind): boolean {
+  if (kind === 'conflicts') return event.type === 'conflict';
+  return (
+    event.type === 'natural_duplicate' ||
+    (NATURAL_EVENT_TYPES.includes(event.type) && isNaturalProcedure(event.procedure))
+  );
+}
+
+/** Whether an event counts in statistics: unique-constraint claims are bookkeeping of another request. */
+export const countsInStats = (event: Pick<IdemEvent, 'procedure'>): boolean =>
+  !event.procedure.includes('#unique:');
+
+export const DEFAULT_PAGE_SIZE = 50;
+export const MAX_PAGE_SIZE = 200;
+export const HOUR_MS = 60 * 60 * 1000;
+const MAX_WINDOW_MS = 31 * 24 * HOUR_MS;
+const MAX_BUCKETS = 500;
+
+/** A page size within bounds. */
+export const pageSize = (limit: number | undefined): number =>
+  Math.min(Math.max(Math.floor(limit ?? DEFAULT_PAGE_SIZE), 1), MAX_PAGE_SIZE);
+
+/** Window and bucket width within bounds: at most 31 days, at most 500 buckets, buckets of at least 1 s. */
+export function statsWindow(query: StatsQuery = {}): { windowMs: number; bucketMs: number } {
+  const windowMs = Math.min(Math.max(Math.floor(query.windowMs ?? 24 * HOUR_MS), 60_000), MAX_WINDOW_MS);
+  const wanted = Math.max(Math.floor(query.bucketMs ?? HOUR_MS), 1000);
+  return { windowMs, bucketMs: Math.max(wanted, Math.ceil(windowMs / MAX_BUCKETS)) };
+}
+
+/** A bucket while it is being counted. */
+export type CountingBucket = { -readonly [K in keyof StatsBucket]: StatsBucket[K] };
+
+/** Empty buckets covering [from, from + windowMs). */
+export function emptyBuckets(from: number, windowMs: number, bucketMs: number): CountingBucket[] {
+  const count = Math.ceil(windowMs / bucketMs);
+  return Array.from({ length: count }, (_, i) => ({
+    start: from + i * bucketMs,
+    begin: 0,
+    replay: 0,
+    conflict: 0,
+    inFlight: 0,
+  }));
+}
+
+/** Rates and totals from bucket counts plus takeovers. */
+export function rates(totals: KeyStats['totals']): Pick<KeyStats, 'replayRate' | 'conflictRate'> {
+  const requests = totals.begin + totals.takeover + totals.replay + totals.conflict + totals.inFlight;
+  return {
+    replayRate: requests === 0 ? 0 : totals.replay / requests,
+    conflictRate: requests === 0 ? 0 : totals.conflict / requests,
+  };
+}
+
+/**
+ * The smallest string greater than every string that starts with `prefix`, in code-point (UTF-8 byte) order,
+ * or null when there is none. `key >= prefix AND key < upper` is then exactly "starts with prefix", and a
+ * B-tree index on the key answers it as one range.
+ */
+export function prefixUpperBound(prefix: string): string | null {
+  const points = [...prefix].map((c) => c.codePointAt(0)!);
+  while (points.length > 0) {
+    let last = points.pop()! + 1;
+    if (last >= 0xd800 && last <= 0xdfff) last = 0xe000; // skip the surrogate range: not characters
+    if (last <= 0x10ffff) return String.fromCodePoint(...points, last);
+  }
+  return null;
+}
+
+/** A key's identity as one readable line, for the audit log's target. */
+export const describeRef = (ref: KeyRef): string => `${ref.scope} · ${ref.procedure} · ${ref.key}`;

@@ -1,0 +1,317 @@
+// The Prisma store's admin queries (D1–D5) on SQLite and PostgreSQL. Each list is paged by id (UUIDv7, so
+// creation order) with a cursor, and each filter has an index that leads with the filtered column and ends
+// with id (migration 20261127030000_admin): a page is one index range scan however many rows the table holds.
+// "Expired" and "in flight now" are judged by the database's clock inside the statement, never the caller's.
+import {
+  type AuditEntry,
+  type AuditInput,
+  emptyBuckets,
+  HOUR_MS,
+  type IdempotencyAdmin,
+  type IncidentQuery,
+  type KeySearch,
+  type KeyState,
+  pageSize,
+  prefixUpperBound,
+  rates,
+  statsWindow,
+} from '../admin.ts';
+import { newId } from '../ids.ts';
+import type { KeyRecord } from '../record.ts';
+import type { KeyRef } from '../store.ts';
+import { bind, compile, type Dialect } from './sql-dialect.ts';
+import { type EventRow, eventColumns, keyColumns, num, type Row, toEvent, toRecord } from './sql-rows.ts';
+
+/** The part of a Prisma client the admin queries use. */
+export interface SqlAdminClient {
+  $queryRawUnsafe<T = unknown>(query: string, ...values: unknown[]): Promise<T>;
+}
+
+interface AuditRow {
+  id: string;
+  at: number | bigint;
+  actor: string;
+  role: string;
+  action: string;
+  target: string | null;
+  before: string | null;
+  after: string | null;
+}
+
+/** Builds WHERE clauses with `$n` placeholders, numbering arguments as they are added. */
+class Conditions {
+  readonly where: string[] = [];
+  readonly args: unknown[] = [];
+  /** Adds a value and returns its placeholder. */
+  param(value: unknown): string {
+    this.args.push(value);
+    return `$${this.args.length}`;
+  }
+  add(sql: string): void {
+    this.where.push(sql);
+  }
+  text(): string {
+    return this.where.length === 0 ? '' : `WHERE ${this.where.join(' AND ')}`;
+  }
+}
+
+/** LIKE pattern for "starts with", with LIKE's own wildcards escaped. */
+const likePrefix = (prefix: string): string => `${prefix.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+
+function stateCondition(d: Dialect, state: KeyState): string {
+  const live = `(expires_at IS NULL OR expires_at > ${d.now})`;
+  const failed = '(NOT outcome_ok OR outcome_status >= 400)';
+  switch (state) {
+    case 'expired':
+      return `expires_at <= ${d.now}`;
+    case 'in_flight':
+      return `status = 'in_flight' AND ${live}`;
+    case 'failed':
+      return `status = 'completed' AND ${live} AND ${failed}`;
+    case 'completed':
+      return `status = 'completed' AND ${live} AND NOT ${failed}`;
+    default: {
+      const exhaustive: never = state;
+      throw new Error(`unknown key state ${String(exhaustive)}`);
+    }
+  }
+}
+
+function toAudit(row: AuditRow): AuditEntry {
+  const parse = (text: string | null) => (text === null ? null : (JSON.parse(text) as AuditEntry['before']));
+  return {
+    id: row.id,
+    at: num(row.at),
+    actor: row.actor,
+    role: row.role,
+    action: row.action,
+    target: row.target,
+    before: parse(row.before),
+    after: parse(row.after),
+  };
+}
+
+/**
+ * The admin side of a Prisma store. `atomically` runs a write the way the store runs its own (on SQLite, in a
+ * short transaction of its own, so it never lands inside another request's interactive transaction).
+ */
+export function createSqlAdmin(
+  client: SqlAdminClient,
+  d: Dialect,
+  atomically: <T>(fn: (on: SqlAdminClient) => Promise<T>) => Promise<T>,
+): IdempotencyAdmin {
+  const cols = keyColumns(d);
+  const events = eventColumns(d);
+  const limitOf = (c: Conditions, n: number) => d.typed(c.param(n), 'int');
+
+  const run = <T>(sql: string, args: readonly unknown[], on: SqlAdminClient = client): Promise<T[]> => {
+    const st = compile(d, sql);
+    return on.$queryRawUnsafe<T[]>(st.sql, ...bind(st, args));
+  };
+
+  const dbNow = async (): Promise<number> => {
+    const [row] = await run<{ db_now: number | bigint }>(`SELECT ${d.nowMs} AS db_now`, []);
+    return num(row!.db_now);
+  };
+
+  const pageOf = <T extends { id: string }>(rows: T[], limit: number) => {
+    const items = rows.slice(0, limit);
+    return { items, nextCursor: rows.length > limit ? items[items.length - 1]!.id : null };
+  };
+
+  async function keyById(id: string): Promise<KeyRecord | undefined> {
+    const [row] = await run<Row>(`SELECT ${cols} FROM idem_keys WHERE id = $1`, [id]);
+    return row === undefined ? undefined : toRecord(row);
+  }
+
+  async function keyByRef(ref: KeyRef): Promise<KeyRecord | undefined> {
+    const [row] = await run<Row>(
+      `SELECT ${cols} FROM idem_keys WHERE scope = $1 AND "procedure" = $2 AND "key" = $3`,
+      [ref.scope, ref.procedure, ref.key],
+    );
+    return row === undefined ? undefined : toRecord(row);
+  }
+
+  return {
+    async searchKeys(q: KeySearch) {
+      const c = new Conditions();
+      if (q.key !== undefined) c.add(`"key" = ${c.param(q.key)}`);
+      if (q.keyPrefix !== undefined && q.keyPrefix !== '') {
+        if (d.name === 'postgresql') {
+          // Served by the text_pattern_ops index as a range, whatever the column's collation.
+          c.add(`"key" LIKE ${c.param(likePrefix(q.keyPrefix))} ESCAPE '\\'`);
+        } else {
+          // SQLite's LIKE ignores case; a range in its binary collation is exact and uses the index.
+          c.add(`"key" >= ${c.param(q.keyPrefix)}`);
+          const upper = prefixUpperBound(q.keyPrefix);
+          if (upper !== null) c.add(`"key" < ${c.param(upper)}`);
+        }
+      }
+      if (q.scope !== undefined) c.add(`scope = ${c.param(q.scope)}`);
+      if (q.procedure !== undefined) c.add(`"procedure" = ${c.param(q.procedure)}`);
+      if (q.naturalId !== undefined) c.add(`natural_id = ${c.param(q.naturalId)}`);
+      if (q.createdFrom !== undefined) c.add(`created_at >= ${d.fromMs(c.param(q.createdFrom))}`);
+      if (q.createdTo !== undefined) c.add(`created_at < ${d.fromMs(c.param(q.createdTo))}`);
+      if (q.state !== undefined) c.add(stateCondition(d, q.state));
+      const oldest = q.order === 'oldest';
+      if (q.cursor !== undefined) c.add(`id ${oldest ? '>' : '<'} ${c.param(q.cursor)}`);
+      const limit = pageSize(q.limit);
+      const rows = await run<Row>(
+        `SELECT ${cols} FROM idem_keys ${c.text()} ORDER BY id ${oldest ? 'ASC' : 'DESC'} LIMIT ${limitOf(c, limit + 1)}`,
+        c.args,
+      );
+      const now = rows.length > 0 ? num(rows[0]!.db_now) : await dbNow();
+      return { ...pageOf(rows.map(toRecord), limit), now };
+    },
+
+    keyById,
+
+    async keyStory(target, options = {}) {
+      let record: KeyRecord | undefined;
+      let ref: KeyRef | undefined;
+      if ('id' in target) {
+        record = await keyById(target.id);
+        ref = record;
+        if (ref === undefined) {
+          // The record is gone (released, abandoned, purged): its events still name it.
+          [ref] = await run<KeyRef>(
+            `SELECT scope, "procedure", "key" FROM idem_events WHERE key_id = $1 LIMIT 1`,
+            [target.id],
+          );
+        }
+      } else {
+        ref = target.ref;
+        record = await keyByRef(ref);
+      }
+      if (ref === undefined) return undefined;
+      const c = new Conditions();
+      c.add(`scope = ${c.param(ref.scope)}`);
+      c.add(`"procedure" = ${c.param(ref.procedure)}`);
+      c.add(`"key" = ${c.param(ref.key)}`);
+      const rows = await run<EventRow>(
+        `SELECT ${events} FROM idem_events ${c.text()} ORDER BY id DESC LIMIT ${limitOf(c, Math.min(options.eventLimit ?? 500, 5000))}`,
+        c.args,
+      );
+      if (record === undefined && rows.length === 0) return undefined;
+      return {
+        ref: { scope: ref.scope, procedure: ref.procedure, key: ref.key },
+        record: record ?? null,
+        events: rows.map(toEvent),
+        now: await dbNow(),
+      };
+    },
+
+    async incidents(q: IncidentQuery) {
+      const limit = pageSize(q.limit);
+      const c = new Conditions();
+      const cursor = q.cursor === undefined ? '' : ` AND id < ${c.param(q.cursor)}`;
+      const max = limitOf(c, limit + 1);
+      // One index-ordered scan per kind of incident, merged: each leg reads at most a page of rows.
+      const leg = (where: string) =>
+        `SELECT * FROM (SELECT ${events} FROM idem_events WHERE ${where}${cursor} ORDER BY id DESC LIMIT ${max}) AS leg`;
+      const legs =
+        q.kind === 'conflicts'
+          ? [leg(`type = 'conflict'`)]
+          : [
+              leg(`type = 'natural_duplicate'`),
+              // The literal LIKE matches the partial index idem_events_natural.
+              leg(`type = 'replay' AND "procedure" LIKE '%#%'`),
+              leg(`type = 'conflict' AND "procedure" LIKE '%#%'`),
+            ];
+      const rows = await run<EventRow>(
+        `SELECT * FROM (${legs.join(' UNION ALL ')}) AS incidents ORDER BY id DESC LIMIT ${max}`,
+        c.args,
+      );
+      return { ...pageOf(rows.map(toEvent), limit), now: await dbNow() };
+    },
+
+    async stats(query) {
+      const { windowMs, bucketMs } = statsWindow(query);
+      const live = `(expires_at IS NULL OR expires_at > ${d.now})`;
+      const [counts] = await run<Record<string, number | bigint>>(
+        `SELECT
+          (SELECT CAST(COUNT(*) AS INTEGER) FROM idem_keys WHERE status = 'in_flight' AND ${live}) AS in_flight,
+          (SELECT CAST(COUNT(*) AS INTEGER) FROM idem_keys WHERE status = 'in_flight' AND ${live}
+             AND (lease_expires_at IS NULL OR lease_expires_at <= ${d.now})) AS stuck,
+          (SELECT CAST(COUNT(*) AS INTEGER) FROM idem_keys
+             WHERE expires_at > ${d.now} AND expires_at <= ${d.nowPlus('$1')}) AS expiring,
+          (SELECT CAST(COUNT(*) AS INTEGER) FROM idem_keys WHERE expires_at <= ${d.now}) AS expired,
+          ${d.nowMs} AS db_now`,
+        [HOUR_MS],
+      );
+      const now = num(counts!.db_now!);
+      const from = Math.floor(now) - windowMs;
+      const bucket =
+        d.name === 'postgresql'
+          ? `floor((${d.ms('at')} - $1::float8) / $2::float8)::int4`
+          : `CAST((at - $1) / $2 AS INTEGER)`;
+      const rows = await run<{ type: string; bucket: number | bigint; n: number | bigint }>(
+        `SELECT type, ${bucket} AS bucket, CAST(COUNT(*) AS INTEGER) AS n FROM idem_events
+         WHERE type IN ('begin', 'takeover', 'replay', 'conflict', 'in_flight') AND at >= ${d.fromMs('$1')}
+           AND "procedure" NOT LIKE '%#unique:%'
+         GROUP BY 1, 2`,
+        [from, bucketMs],
+      );
+      const buckets = emptyBuckets(from, windowMs, bucketMs);
+      const totals = { begin: 0, takeover: 0, replay: 0, conflict: 0, inFlight: 0 };
+      for (const row of rows) {
+        const n = num(row.n);
+        const b = buckets[Math.min(Math.max(num(row.bucket), 0), buckets.length - 1)]!;
+        if (row.type === 'takeover') totals.takeover += n;
+        else if (row.type === 'in_flight') {
+          b.inFlight += n;
+          totals.inFlight += n;
+        } else if (row.type === 'begin' || row.type === 'replay' || row.type === 'conflict') {
+          b[row.type] += n;
+          totals[row.type] += n;
+        }
+      }
+      return {
+        now,
+        from,
+        bucketMs,
+        buckets,
+        totals,
+        ...rates(totals),
+        inFlightNow: num(counts!.in_flight!),
+        stuckNow: num(counts!.stuck!),
+        expiringWithinHour: num(counts!.expiring!),
+        expiredNow: num(counts!.expired!),
+      };
+    },
+
+    async appendAudit(input: AuditInput) {
+      const json = (value: AuditInput['before']) => (value === null ? null : JSON.stringify(value));
+      const [row] = await atomically((on) =>
+        run<AuditRow>(
+          `INSERT INTO idem_audit (id, at, actor, role, action, target, "before", "after")
+           VALUES ($1, ${d.now}, $2, $3, $4, $5, $6, $7)
+           RETURNING id, ${d.ms('at')} AS at, actor, role, action, target, "before", "after"`,
+          [
+            newId(),
+            input.actor,
+            input.role,
+            input.action,
+            input.target,
+            json(input.before),
+            json(input.after),
+          ],
+          on,
+        ),
+      );
+      return toAudit(row!);
+    },
+
+    async listAudit(q = {}) {
+      const limit = pageSize(q.limit);
+      const c = new Conditions();
+      if (q.cursor !== undefined) c.add(`id < ${c.param(q.cursor)}`);
+      const rows = await run<AuditRow>(
+        `SELECT id, ${d.ms('at')} AS at, actor, role, action, target, "before", "after" FROM idem_audit ${c.text()}
+         ORDER BY id DESC LIMIT ${limitOf(c, limit + 1)}`,
+        c.args,
+      );
+      return pageOf(rows.map(toAudit), limit);
+    },
+  };
+}
