@@ -12,9 +12,11 @@ import {
   idempotencyLink,
   idempotencyOf,
   type IdempotencyLinkOptions,
+  resumePending,
+  retryReason,
 } from '@idem/trpc/client';
 import { fileJournal } from '@idem/trpc/client/node';
-import { createTRPCClient, httpBatchLink, httpLink, TRPCClientError } from '@trpc/client';
+import { createTRPCClient, httpBatchLink, httpLink, retryLink, TRPCClientError } from '@trpc/client';
 import fc from 'fast-check';
 import superjson from 'superjson';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -169,6 +171,35 @@ for (const provider of ['sqlite', 'postgresql'] as const) {
       }
     });
 
+    it('C5: composes with tRPC’s own retryLink: the key minted above it is reused on every retry below it', async () => {
+      const random = seeded(provider === 'sqlite' ? 3 : 5);
+      const proxy = await startFaultyProxy(h.api.url, () => (random() < 0.4 ? 'drop-after' : 'pass'));
+      try {
+        const client = createTRPCClient<AppRouter>({
+          links: [
+            idempotencyLink({ retry: false }),
+            retryLink({
+              retry: ({ error, attempts }) => attempts < 12 && retryReason(error) !== null,
+              retryDelayMs: () => 5,
+            }),
+            httpLink({
+              url: `${proxy.url}/trpc`,
+              transformer: superjson,
+              headers: idempotencyHeaders({ 'x-api-key': 'demo-key-a' }),
+            }),
+          ],
+        });
+        const markers = Array.from({ length: 15 }, () => uniqueKey('rl'));
+        await Promise.all(
+          markers.map((m) => client.novu.events.trigger.mutate({ name: 'welcome', to: { subscriberId: m } })),
+        );
+        for (const m of markers) expect(await runs(m)).toBe(1);
+        expect([...proxy.log.values()].some((faults) => faults.includes('drop-after'))).toBe(true);
+      } finally {
+        await proxy.close();
+      }
+    });
+
     it('C3: a client killed (SIGKILL) between send and response resumes with its original key: one side effect', async () => {
       const dir = mkdtempSync(join(tmpdir(), 'idem-journal-'));
       const script = fileURLToPath(new URL('./fixtures/client-process.ts', import.meta.url));
@@ -267,7 +298,6 @@ for (const provider of ['sqlite', 'postgresql'] as const) {
                 }),
               );
               const restarted = typedClient(proxy.url, { journal, codec });
-              const { resumePending } = await import('@idem/trpc/client');
               const resumed = await resumePending(restarted, { journal, codec });
               expect(resumed.every((r) => r.ok)).toBe(true);
               for (const m of markers) expect(await runs(m)).toBe(1);
