@@ -1,0 +1,24 @@
+// How big the reliability runs are. `npm test` runs the reduced size (a couple of minutes on two cores);
+// `npm run test:reliability` sets IDEM_RELIABILITY=full.
+export const FULL = process.env.IDEM_RELIABILITY === 'full';
+
+export const SIZE = FULL
+  ? {
+      /** Same-key requests per storm → rounds of it. */
+      storms: { 2: 200, 10: 100, 100: 30 } as Record<number, number>,
+      memoryStormRounds: 10,
+      crashLoadRequests: 400,
+      leaseMs: 2_000,
+      outageDownMs: 3_000,
+      purgeKeys: 1_000_000,
+      fuzzRuns: 2_000,
+    }
+  : {
+      storms: { 2: 20, 10: 10, 100: 4 } as Record<number, number>,
+      memoryStormRounds: 3,
+      crashLoadRequests: 120,
+      leaseMs: 1_500,
+      outageDownMs: 1_500,
+      purgeKeys: 50_000,
+      fuzzRuns: 150,
+    };
