@@ -7,6 +7,9 @@ export const DEMO_API_KEYS: Readonly<Record<string, string>> = {
   'demo-b': 'demo-key-b',
 };
 
+/** The admin token demo mode uses when IDEM_ADMIN_TOKEN is unset; the dashboard's demo default. Refused in production. */
+export const DEMO_ADMIN_TOKEN = 'demo-admin-token';
+
 const schema = z.object({
   PORT: z.coerce.number().int().min(0).max(65535).default(4000),
   HOST: z.string().default('127.0.0.1'),
@@ -22,6 +25,11 @@ const schema = z.object({
     .default(10 * 60 * 1000),
   /** Overrides every policy's lease (K11): how long a crashed request blocks its key. Unset: each policy's own. */
   IDEM_LEASE_MS: z.coerce.number().int().min(100).optional(),
+  /**
+   * The credential of the admin router (the dashboard's server sends it as Authorization: Bearer). Required in
+   * production, at least 16 characters; demo mode defaults to DEMO_ADMIN_TOKEN.
+   */
+  IDEM_ADMIN_TOKEN: z.string().optional(),
   NODE_ENV: z.string().optional(),
 });
 
@@ -35,6 +43,8 @@ export interface ApiConfig {
   purgeIntervalMs: number;
   /** Lease override for every policy (IDEM_LEASE_MS), or undefined to keep each policy's own. */
   leaseMs: number | undefined;
+  /** The admin router's bearer token (dashboard → API). */
+  adminToken: string;
 }
 
 function parseKeys(text: string | undefined): Map<string, string> {
@@ -55,7 +65,7 @@ function parseKeys(text: string | undefined): Map<string, string> {
  * Reads and checks the configuration; throws with a message that names the variable.
  *
  * @example
- * IDEM_MODE=production IDEM_API_KEYS=acme:sk_live_123 DATABASE_URL=postgres://… npm start
+ * IDEM_MODE=production IDEM_API_KEYS=acme:sk_live_123 IDEM_ADMIN_TOKEN=… DATABASE_URL=postgres://… npm start
  */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): ApiConfig {
   const parsed = schema.safeParse(env);
@@ -76,6 +86,17 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ApiConfig {
     if (apiKeys.size === 0)
       throw new Error('production mode needs IDEM_API_KEYS (caller-id:api-key, comma-separated)');
   }
+  const adminToken = e.IDEM_ADMIN_TOKEN?.trim() || (mode === 'demo' ? DEMO_ADMIN_TOKEN : '');
+  if (mode === 'production') {
+    if (adminToken === '')
+      throw new Error("production mode needs IDEM_ADMIN_TOKEN (the dashboard's credential)");
+    if (adminToken === DEMO_ADMIN_TOKEN)
+      throw new Error('production mode refuses the demo IDEM_ADMIN_TOKEN: set a secret of your own');
+    if (adminToken.length < 16)
+      throw new Error('IDEM_ADMIN_TOKEN must be at least 16 characters in production');
+  }
+  if (apiKeys.has(adminToken))
+    throw new Error('IDEM_ADMIN_TOKEN must differ from every API key: it grants the admin router');
   return {
     port: e.PORT,
     host: e.HOST,
@@ -84,5 +105,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ApiConfig {
     apiKeys,
     purgeIntervalMs: e.IDEM_PURGE_INTERVAL_MS,
     leaseMs: e.IDEM_LEASE_MS,
+    adminToken,
   };
 }

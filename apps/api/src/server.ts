@@ -84,6 +84,7 @@ export async function startApiServer(config: ApiConfig, options: ApiServerOption
         config.mode === 'demo' && Number.isFinite(asked)
           ? Math.min(Math.max(asked, 0), MAX_DEMO_DELAY_MS)
           : 0,
+      adminToken: config.adminToken,
     };
   };
 

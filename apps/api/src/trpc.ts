@@ -15,6 +15,8 @@ export interface Context {
   engine: Engine;
   /** Demo mode only: extra processing time a request asks for (header x-demo-delay-ms), to show in-flight keys. */
   demoDelayMs: number;
+  /** The admin router's credential (IDEM_ADMIN_TOKEN), compared with the request's bearer token. */
+  adminToken: string;
 }
 
 export const t = initTRPC.context<Context>().create({

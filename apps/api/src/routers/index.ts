@@ -1,4 +1,5 @@
 import { publicProcedure, router } from '../trpc.ts';
+import { adminRouter } from './admin.ts';
 import { noticiaRouter } from './noticia.ts';
 import { novuRouter } from './novu.ts';
 import { numoraRouter } from './numora.ts';
@@ -13,6 +14,8 @@ export const appRouter = router({
   novu: novuRouter,
   salesbricks: salesbricksRouter,
   numora: numoraRouter,
+  /** The dashboard's server only: needs IDEM_ADMIN_TOKEN (D1–D5). */
+  admin: adminRouter,
 });
 
 export type AppRouter = typeof appRouter;
