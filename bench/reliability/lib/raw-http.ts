@@ -104,7 +104,15 @@ export function holdRequest(url: string, request: RawRequest): Promise<HeldReque
           reject(error);
         }
       });
-      socket.on('error', reject);
+      socket.on('error', (error) => {
+        // A server that refuses a request at the HTTP level answers and resets at once: keep what it said.
+        if (chunks.length === 0) return reject(error);
+        try {
+          resolve(parseResponse(Buffer.concat(chunks)));
+        } catch {
+          reject(error);
+        }
+      });
     });
     // A rejection before anyone awaits `response` (the server died) must not crash the run.
     response.catch(() => {});

@@ -14,11 +14,11 @@ export const SIZE = FULL
       fuzzRuns: 2_000,
     }
   : {
-      storms: { 2: 20, 10: 10, 100: 4 } as Record<number, number>,
+      storms: { 2: 30, 10: 15, 100: 6 } as Record<number, number>,
       memoryStormRounds: 3,
       crashLoadRequests: 120,
       leaseMs: 1_500,
       outageDownMs: 1_500,
       purgeKeys: 50_000,
-      fuzzRuns: 150,
+      fuzzRuns: 300,
     };
