@@ -1,3 +1,4 @@
+import canonicalize from 'canonicalize';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { IdemError } from './errors.ts';
@@ -45,10 +46,38 @@ describe('fingerprint', () => {
     );
   });
 
+  it('K10: matches the reference RFC 8785 implementation (canonicalize) on any JSON value, sorted or not', () => {
+    const keyish = fc.oneof(
+      fc.string(),
+      fc.constantFrom('0', '1', '10', '2', '01', '-1', '1.5', 'é', '\u20ac', '\ud83d\ude00', ''),
+    );
+    const value = fc.letrec((tie) => ({
+      node: fc.oneof(
+        { depthSize: 'small' },
+        fc.string({ unit: 'grapheme' }),
+        fc.double({ noNaN: true, noDefaultInfinity: true }),
+        fc.integer(),
+        fc.boolean(),
+        fc.constant(null),
+        fc.array(tie('node'), { maxLength: 4 }),
+        fc.dictionary(keyish, tie('node'), { maxKeys: 5 }),
+      ),
+    })).node;
+    fc.assert(
+      fc.property(value, fc.boolean(), (v, sort) => {
+        const input = sort ? (JSON.parse(canonicalize(v)!) as unknown) : v;
+        expect(canonicalJson(input)).toBe(canonicalize(input));
+      }),
+      { numRuns: 2000 },
+    );
+  });
+
   it('K10: follows RFC 8785 for numbers, escapes and key order (UTF-16 code units)', () => {
     expect(canonicalJson({ b: 1e21, a: 1.0, c: -0, d: 'é\u2028"', '\u20ac': 1, '\r': 2 })).toBe(
       '{"\\r":2,"a":1,"b":1e+21,"c":0,"d":"é\u2028\\"","€":1}',
     );
+    // Integer-like keys are enumerated numerically by JavaScript but sorted as strings by RFC 8785.
+    expect(canonicalJson({ 10: 'a', 2: 'b', 1: 'c' })).toBe('{"1":"c","10":"a","2":"b"}');
   });
 
   it('K10: byte-exact mode tells apart payloads canonical mode treats as equal', () => {
