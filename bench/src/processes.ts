@@ -1,0 +1,89 @@
+// The benchmark's child processes: the tRPC server and the load generator, each in its own process (two cores:
+// one serves, one generates load), and the microbenchmarks afterwards on a quiet machine.
+import { type ChildProcess, fork, spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import type { LoadJob, LoadResult } from './load/protocol.ts';
+import type { MicroResult } from './micro.ts';
+import type { ServerConfig } from './server/main.ts';
+
+const entry = (path: string) => fileURLToPath(new URL(path, import.meta.url));
+
+export interface ServerProcess {
+  readonly url: string;
+  stop(): Promise<void>;
+}
+
+export function startServer(config: ServerConfig): Promise<ServerProcess> {
+  const child = spawn(process.execPath, ['--import', 'tsx', entry('./server/main.ts')], {
+    env: { ...process.env, BENCH_SERVER: JSON.stringify(config), NODE_ENV: 'production' },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  return new Promise((resolve, reject) => {
+    let out = '';
+    child.stdout!.on('data', (chunk: Buffer) => {
+      out += chunk.toString();
+      const url = /listening (http:\/\/\S+)/.exec(out)?.[1];
+      if (url === undefined) return;
+      child.stdout!.removeAllListeners('data');
+      child.stdout!.resume();
+      resolve({
+        url,
+        async stop() {
+          child.kill('SIGTERM');
+          await exited;
+        },
+      });
+    });
+    child.once('exit', (code) => reject(new Error(`bench server exited (${code}) before listening: ${out}`)));
+  });
+}
+
+export interface LoadGenerator {
+  run(job: LoadJob): Promise<LoadResult>;
+  stop(): Promise<void>;
+}
+
+export function startLoadGenerator(): Promise<LoadGenerator> {
+  const child: ChildProcess = fork(entry('./load/main.ts'), [], {
+    execArgv: ['--import', 'tsx'],
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  });
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  return new Promise((resolve, reject) => {
+    child.once('error', reject);
+    child.once('message', () =>
+      resolve({
+        run: (job) =>
+          new Promise((done, fail) => {
+            child.once('message', (m: { ok: true; result: LoadResult } | { ok: false; error: string }) =>
+              m.ok ? done(m.result) : fail(new Error(m.error)),
+            );
+            child.send(job);
+          }),
+        async stop() {
+          child.send('stop');
+          await exited;
+        },
+      }),
+    );
+  });
+}
+
+export function runMicro(quick: boolean): Promise<MicroResult> {
+  const child = spawn(process.execPath, ['--import', 'tsx', entry('./micro.ts')], {
+    env: { ...process.env, BENCH_QUICK: quick ? '1' : '0', NODE_ENV: 'production' },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  let out = '';
+  child.stdout!.on('data', (chunk: Buffer) => {
+    out += chunk.toString();
+  });
+  return new Promise((resolve, reject) => {
+    child.once('exit', (code) => {
+      const line = out.split('\n').find((l) => l.startsWith('RESULT '));
+      if (code !== 0 || line === undefined) reject(new Error(`microbenchmarks failed (${code}): ${out}`));
+      else resolve(JSON.parse(line.slice('RESULT '.length)) as MicroResult);
+    });
+  });
+}
