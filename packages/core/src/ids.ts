@@ -1,4 +1,34 @@
+import { getRandomValues } from 'node:crypto';
 import { v7 } from 'uuid';
 
+// uuid's own generator asks the OS for 16 random bytes per id, which was a fifth of the engine's CPU per call
+// (three ids for a first call: the key and two events). Random bytes are drawn 4 KiB at a time instead, and the
+// time/sequence state is kept here the way uuid keeps it, so ids stay strictly increasing within a process.
+const pool = new Uint8Array(4096);
+let used = pool.length;
+let lastMs = Number.NEGATIVE_INFINITY;
+let seq = 0;
+
+function random16(): Uint8Array {
+  if (used + 16 > pool.length) {
+    getRandomValues(pool);
+    used = 0;
+  }
+  used += 16;
+  return pool.subarray(used - 16, used);
+}
+
 /** A UUIDv7: unique, and sorted by creation time, so ids double as paging cursors. */
-export const newId = (): string => v7();
+export function newId(): string {
+  const random = random16();
+  const now = Date.now();
+  if (now > lastMs) {
+    // A fresh millisecond starts the 31-bit sequence at a random point, as RFC 9562's method 1 does.
+    seq = ((random[6]! & 0x7f) << 24) | (random[7]! << 16) | (random[8]! << 8) | random[9]!;
+    lastMs = now;
+  } else {
+    seq = (seq + 1) | 0;
+    if (seq === 0) lastMs++;
+  }
+  return v7({ random, msecs: lastMs, seq });
+}
