@@ -107,9 +107,10 @@ export interface StatsBucket {
 
 export interface KeyStats {
   readonly now: number;
+  /** Start of the first bucket. */
   readonly from: number;
   readonly bucketMs: number;
-  /** Oldest first, covering [from, now). */
+  /** Oldest first, from `from`; the last one holds `now`. */
   readonly buckets: readonly StatsBucket[];
   readonly totals: {
     readonly begin: number;
@@ -253,9 +254,22 @@ export function statsWindow(query: StatsQuery = {}): { windowMs: number; bucketM
 /** A bucket while it is being counted. */
 export type CountingBucket = { -readonly [K in keyof StatsBucket]: StatsBucket[K] };
 
-/** Empty buckets covering [from, from + windowMs). */
-export function emptyBuckets(from: number, windowMs: number, bucketMs: number): CountingBucket[] {
-  const count = Math.ceil(windowMs / bucketMs);
+/**
+ * Where the buckets of a window start: aligned to multiples of the bucket width since the epoch (so hourly
+ * buckets start on the hour, UTC), the last one holding `now`.
+ */
+export function bucketRange(
+  now: number,
+  windowMs: number,
+  bucketMs: number,
+): { from: number; count: number } {
+  const count = Math.max(1, Math.ceil(windowMs / bucketMs));
+  const last = Math.floor(now / bucketMs) * bucketMs;
+  return { from: last - (count - 1) * bucketMs, count };
+}
+
+/** `count` empty buckets from `from`. */
+export function emptyBuckets(from: number, count: number, bucketMs: number): CountingBucket[] {
   return Array.from({ length: count }, (_, i) => ({
     start: from + i * bucketMs,
     begin: 0,

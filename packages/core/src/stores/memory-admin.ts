@@ -2,6 +2,7 @@
 // for tests and tools; the memory store holds one process's keys, not millions.
 import {
   type AuditEntry,
+  bucketRange,
   countsInStats,
   emptyBuckets,
   type IdempotencyAdmin,
@@ -103,8 +104,8 @@ export function createMemoryAdmin(source: MemoryAdminSource): IdempotencyAdmin {
     async stats(query) {
       const now = source.clock();
       const { windowMs, bucketMs } = statsWindow(query);
-      const from = now - windowMs;
-      const buckets = emptyBuckets(from, windowMs, bucketMs);
+      const { from, count } = bucketRange(now, windowMs, bucketMs);
+      const buckets = emptyBuckets(from, count, bucketMs);
       const totals = { begin: 0, takeover: 0, replay: 0, conflict: 0, inFlight: 0 };
       for (const e of source.events()) {
         if (e.at < from || e.at > now || !countsInStats(e)) continue;

@@ -5,6 +5,7 @@
 import {
   type AuditEntry,
   type AuditInput,
+  bucketRange,
   emptyBuckets,
   HOUR_MS,
   type IdempotencyAdmin,
@@ -240,7 +241,7 @@ export function createSqlAdmin(
         [HOUR_MS],
       );
       const now = num(counts!.db_now!);
-      const from = Math.floor(now) - windowMs;
+      const { from, count } = bucketRange(Math.floor(now), windowMs, bucketMs);
       const bucket =
         d.name === 'postgresql'
           ? `floor((${d.ms('at')} - $1::float8) / $2::float8)::int4`
@@ -252,7 +253,7 @@ export function createSqlAdmin(
          GROUP BY 1, 2`,
         [from, bucketMs],
       );
-      const buckets = emptyBuckets(from, windowMs, bucketMs);
+      const buckets = emptyBuckets(from, count, bucketMs);
       const totals = { begin: 0, takeover: 0, replay: 0, conflict: 0, inFlight: 0 };
       for (const row of rows) {
         const n = num(row.n);
