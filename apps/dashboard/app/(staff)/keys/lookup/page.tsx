@@ -1,0 +1,36 @@
+// A key's story by identity (caller, procedure, key): for events whose key record is gone or was never
+// named, e.g. a natural duplicate refused before it ran.
+import type { Metadata } from 'next';
+import { notFound } from 'next/navigation';
+import { KeyStory } from '../../../../components/key-story';
+import { adminApi, apiError } from '../../../../lib/api';
+import { csrfToken, requireStaff } from '../../../../lib/session';
+
+export const metadata: Metadata = { title: 'Key story' };
+
+export default async function KeyLookupPage({
+  searchParams,
+}: {
+  searchParams: Promise<Record<string, string | string[] | undefined>>;
+}) {
+  const params = await searchParams;
+  const text = (v: string | string[] | undefined) => (typeof v === 'string' ? v : undefined);
+  const [scope, procedure, key] = [text(params.scope), text(params.procedure), text(params.key)];
+  const staff = await requireStaff();
+  if (!scope || !procedure || !key) notFound();
+  const story = await adminApi(staff)
+    .story.query({ scope, procedure, key })
+    .catch((error: unknown) => {
+      if (apiError(error).status === 404) notFound();
+      throw error;
+    });
+  return (
+    <KeyStory
+      story={story}
+      staff={staff}
+      csrf={csrfToken(staff)}
+      path={`/keys/lookup?${new URLSearchParams({ scope, procedure, key }).toString()}`}
+      params={params}
+    />
+  );
+}

@@ -1,0 +1,96 @@
+'use server';
+// Everything the dashboard changes goes through these server actions. Each one checks the session, the CSRF
+// token bound to it and, for actions on keys, the admin role; the API checks the role again and writes the
+// audit log. Next.js also refuses server actions whose Origin is not this host.
+import { redirect } from 'next/navigation';
+import { revalidatePath } from 'next/cache';
+import { adminApi, apiError, type PurgeJobView } from '../lib/api';
+import { currentStaff, endSession, type Session, startSession, validCsrf } from '../lib/session';
+import { checkLogin } from '../lib/users';
+
+export interface LoginState {
+  error: string | null;
+  /** The name tried, kept in the form after a failed attempt. */
+  username: string;
+}
+
+/** Only same-site paths: an open redirect through ?from= would send staff elsewhere after signing in. */
+const safeReturn = (from: FormDataEntryValue | null): string =>
+  typeof from === 'string' && from.startsWith('/') && !from.startsWith('//') && !from.startsWith('/\\')
+    ? from
+    : '/';
+
+export async function login(_: LoginState, form: FormData): Promise<LoginState> {
+  const name = String(form.get('username') ?? '').trim();
+  const password = String(form.get('password') ?? '');
+  if (name === '' || password === '') return { error: 'Enter your user name and password.', username: name };
+  const result = checkLogin(name, password);
+  if (!result.ok) {
+    return {
+      username: name,
+      error:
+        result.reason === 'locked'
+          ? 'Too many failed attempts for this user. Wait 15 minutes, then try again.'
+          : 'Wrong user name or password.',
+    };
+  }
+  await startSession(result.user.name, result.user.role);
+  redirect(safeReturn(form.get('from')));
+}
+
+export async function logout(form: FormData): Promise<void> {
+  const staff = await currentStaff();
+  if (staff !== null && validCsrf(staff, form)) await endSession();
+  redirect('/login');
+}
+
+/** A release either redirects back (success) or says why it could not be done. */
+export type ActionState = { status: 'idle' } | { status: 'error'; message: string };
+
+/** The session of an admin who sent this form with its CSRF token, or why not. */
+async function adminFrom(form: FormData): Promise<Session | string> {
+  const staff = await currentStaff();
+  if (staff === null) return 'Your session has ended. Sign in again.';
+  if (!validCsrf(staff, form)) return 'This form is out of date. Reload the page and try again.';
+  if (staff.role !== 'admin') return 'Only the admin role may act; you are signed in as support (read-only).';
+  return staff;
+}
+
+export async function releaseKey(_: ActionState, form: FormData): Promise<ActionState> {
+  const staff = await adminFrom(form);
+  if (typeof staff === 'string') return { status: 'error', message: staff };
+  const ref = {
+    scope: String(form.get('scope') ?? ''),
+    procedure: String(form.get('procedure') ?? ''),
+    key: String(form.get('key') ?? ''),
+  };
+  let owner: string;
+  try {
+    const { released } = await adminApi(staff).release.mutate(ref);
+    owner = released.leaseOwner ?? 'nobody';
+  } catch (error) {
+    return { status: 'error', message: apiError(error).message };
+  }
+  // Back to the page it came from, which says what was released: the row or panel that held the button is
+  // gone once the key is no longer in flight.
+  const back = new URL(safeReturn(form.get('returnTo')), 'http://dashboard.invalid');
+  back.searchParams.set('released', ref.key);
+  back.searchParams.set('owner', owner);
+  revalidatePath('/', 'layout');
+  redirect(`${back.pathname}${back.search}`);
+}
+
+export type PurgeState =
+  | { status: 'idle' }
+  | { status: 'started'; job: PurgeJobView }
+  | { status: 'error'; message: string };
+
+export async function startPurge(_: PurgeState, form: FormData): Promise<PurgeState> {
+  const staff = await adminFrom(form);
+  if (typeof staff === 'string') return { status: 'error', message: staff };
+  try {
+    return { status: 'started', job: await adminApi(staff).purge.start.mutate() };
+  } catch (error) {
+    return { status: 'error', message: apiError(error).message };
+  }
+}

@@ -1,0 +1,108 @@
+// The dashboard's configuration, read from the environment in this one place and checked. Server-only: it
+// holds the admin token and the session secret, which never reach a browser.
+import 'server-only';
+import { createHash } from 'node:crypto';
+
+export type Role = 'admin' | 'support';
+
+export interface StaffUser {
+  readonly name: string;
+  readonly role: Role;
+  readonly password: string;
+}
+
+export interface DashboardConfig {
+  readonly mode: 'demo' | 'production';
+  /** Where the idem API listens (its admin router is called server-side). */
+  readonly apiUrl: string;
+  /** Sent to the API as Authorization: Bearer; the API's IDEM_ADMIN_TOKEN. */
+  readonly adminToken: string;
+  /** Signs session cookies and derives CSRF tokens. */
+  readonly sessionSecret: string;
+  readonly users: readonly StaffUser[];
+  /** Whether the session cookie is marked Secure (HTTPS only). */
+  readonly secureCookies: boolean;
+}
+
+/** The logins demo mode creates; production refuses them. */
+export const DEMO_USERS: readonly StaffUser[] = [
+  { name: 'admin', role: 'admin', password: 'demo' },
+  { name: 'support', role: 'support', password: 'demo' },
+];
+export const DEMO_ADMIN_TOKEN = 'demo-admin-token';
+
+/** Parses IDEM_DASHBOARD_USERS: `name:role:password` entries, comma-separated (the password may hold ':'). */
+export function parseUsers(text: string): StaffUser[] {
+  const users: StaffUser[] = [];
+  for (const entry of text
+    .split(',')
+    .map((e) => e.trim())
+    .filter(Boolean)) {
+    const [name, role, ...rest] = entry.split(':');
+    const password = rest.join(':');
+    if (!name || (role !== 'admin' && role !== 'support') || password === '') {
+      throw new Error(`IDEM_DASHBOARD_USERS: "${name ?? ''}:…" is not name:admin|support:password`);
+    }
+    users.push({ name, role, password });
+  }
+  return users;
+}
+
+/**
+ * Reads and checks the configuration; throws with a message naming the variable. Production mode refuses the
+ * demo logins, the demo admin token and a missing or short session secret.
+ */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): DashboardConfig {
+  // Not NODE_ENV: `next start` always sets it to production, demo or not.
+  const mode = env.IDEM_MODE === 'production' ? 'production' : 'demo';
+  if (env.IDEM_MODE !== undefined && env.IDEM_MODE !== 'demo' && env.IDEM_MODE !== 'production') {
+    throw new Error(`IDEM_MODE must be demo or production, not "${env.IDEM_MODE}"`);
+  }
+  const users = parseUsers(env.IDEM_DASHBOARD_USERS ?? '');
+  const adminToken = env.IDEM_ADMIN_TOKEN?.trim() || (mode === 'demo' ? DEMO_ADMIN_TOKEN : '');
+  let sessionSecret = env.IDEM_SESSION_SECRET ?? '';
+  if (mode === 'demo') {
+    for (const demo of DEMO_USERS) if (!users.some((u) => u.name === demo.name)) users.push(demo);
+    // `npm start` passes a random secret; run bare, demo mode derives one (its logins are public anyway).
+    if (sessionSecret === '') {
+      sessionSecret = createHash('sha256').update(`idem demo session:${adminToken}`).digest('hex');
+    }
+  } else {
+    if (users.length === 0)
+      throw new Error('production mode needs IDEM_DASHBOARD_USERS (name:role:password, …)');
+    const demo = users.filter((u) => DEMO_USERS.some((d) => d.password === u.password));
+    if (demo.length > 0) {
+      throw new Error(
+        `production mode refuses demo passwords (users: ${demo.map((u) => u.name).join(', ')})`,
+      );
+    }
+    const weak = users.filter((u) => u.password.length < 12);
+    if (weak.length > 0) {
+      throw new Error(
+        `production passwords need 12 characters or more (users: ${weak.map((u) => u.name).join(', ')})`,
+      );
+    }
+    if (adminToken === '' || adminToken === DEMO_ADMIN_TOKEN) {
+      throw new Error('production mode needs IDEM_ADMIN_TOKEN, the same secret the API has');
+    }
+    if (sessionSecret.length < 32)
+      throw new Error('production mode needs IDEM_SESSION_SECRET of 32+ characters');
+  }
+  return {
+    mode,
+    apiUrl: (env.IDEM_API_URL ?? 'http://127.0.0.1:4000').replace(/\/+$/, ''),
+    adminToken,
+    sessionSecret,
+    users,
+    secureCookies:
+      env.IDEM_COOKIE_SECURE === undefined ? mode === 'production' : env.IDEM_COOKIE_SECURE === 'true',
+  };
+}
+
+let cached: DashboardConfig | undefined;
+
+/** The configuration, read once per process. */
+export function config(): DashboardConfig {
+  cached ??= loadConfig();
+  return cached;
+}

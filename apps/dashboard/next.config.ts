@@ -1,0 +1,26 @@
+// The dashboard talks to the idem API only from the server (server components, actions, route handlers), so
+// nothing here is public. It imports the API's router type only (`import type`), which the compiler erases:
+// no workspace package is bundled, so transpilePackages is not needed.
+import type { NextConfig } from 'next';
+
+const config: NextConfig = {
+  reactStrictMode: true,
+  poweredByHeader: false,
+  // A monorepo: trace files from the repository root, where the one lockfile is.
+  outputFileTracingRoot: new URL('../..', import.meta.url).pathname,
+  turbopack: { root: new URL('../..', import.meta.url).pathname },
+  async headers() {
+    return [
+      {
+        source: '/:path*',
+        headers: [
+          { key: 'X-Frame-Options', value: 'DENY' },
+          { key: 'X-Content-Type-Options', value: 'nosniff' },
+          { key: 'Referrer-Policy', value: 'same-origin' },
+        ],
+      },
+    ];
+  },
+};
+
+export default config;
