@@ -122,12 +122,14 @@ export async function startApp(db: Database, options: { store?: IdempotencyStore
         return { done: calls.get('waiting') };
       }),
     transfer: t.procedure
-      .input(z.object({ label: z.string(), fail: z.boolean() }))
+      .input(z.object({ label: z.string(), fail: z.boolean(), dropConnection: z.boolean().optional() }))
       .use(idem.idempotent({}))
       .use(idem.transaction())
       .mutation(async ({ input, ctx }) => {
         count('transfer');
         await effect(ctx.tx, input.label);
+        // The database drops this transaction's connection, as a restart or a network cut would.
+        if (input.dropConnection) await ctx.tx.$executeRawUnsafe('SELECT pg_terminate_backend(pg_backend_pid())');
         if (input.fail) throw new TRPCError({ code: 'BAD_REQUEST', message: 'failed after writing' });
         return { ok: true };
       }),

@@ -215,6 +215,21 @@ for (const provider of ['sqlite', 'postgresql'] as const) {
       expect(await ok.transfer.mutate({ label: `${label}-ok`, fail: false })).toEqual({ ok: true });
       expect((await app.effects()).filter((l) => l === `${label}-ok`)).toHaveLength(1);
     });
+
+    it.runIf(provider === 'postgresql')(
+      'K8/K11: a transaction whose connection dies mid-way answers 503 and releases the key; the retry runs once',
+      async () => {
+        const key = `k-${crypto.randomUUID()}`;
+        const label = `dropped-${key}`;
+        const c = client(app, { ...a, 'Idempotency-Key': key });
+        const error = await clientError(c.transfer.mutate({ label, fail: false, dropConnection: true }));
+        expect(error.data?.httpStatus).toBe(503);
+        expect((error.data as { idempotency?: { code: string } }).idempotency?.code).toBe('STORE_UNAVAILABLE');
+        expect(await app.effects()).not.toContain(label);
+        expect(await c.transfer.mutate({ label, fail: false })).toEqual({ ok: true });
+        expect((await app.effects()).filter((l) => l === label)).toHaveLength(1);
+      },
+    );
   });
 }
 

@@ -25,3 +25,4 @@ export {
   successOutcome,
 } from './outcome.ts';
 export { IdempotencyRefusal, idempotencyErrorData, refuse, trpcCodeFor } from './refusal.ts';
+export { isTransientDatabaseError } from './transient.ts';

@@ -27,6 +27,7 @@ import {
   successOutcome,
 } from './outcome.ts';
 import { refuse } from './refusal.ts';
+import { isTransientDatabaseError } from './transient.ts';
 
 /** What a procedure behind idempotent() finds in `ctx.idempotency`. */
 export interface IdempotencyContext {
@@ -69,6 +70,12 @@ export interface IdempotencyOptions<TCtx, TTx> {
    * writes through `ctx.tx`; its writes and the stored outcome commit together or not at all (K11).
    */
   transaction?: <R>(fn: (tx: TTx) => Promise<R>, ctx: TCtx) => Promise<R>;
+  /**
+   * Whether a failure inside idem.transaction() means the database was unreachable or dropped the connection
+   * (default: isTransientDatabaseError). Such a failure is answered 503 and releases the key instead of being
+   * stored as the outcome: the transaction rolled everything back, so the retry must run.
+   */
+  isTransient?: (error: unknown) => boolean;
 }
 
 export interface IdempotentOptions<TInput> {
@@ -140,6 +147,7 @@ export function createIdempotency<TCtx extends object, TTx = never>(options: Ide
   const engineOf = typeof options.engine === 'function' ? options.engine : () => options.engine as Engine;
   const transformer = options.transformer ?? identityTransformer;
   const httpOf = options.http ?? ((ctx: TCtx) => (ctx as { http?: HttpExchange }).http);
+  const isTransient = options.isTransient ?? isTransientDatabaseError;
 
   function idempotent<TInput = unknown>(
     policyOrOptions: Policy | PolicyOptions = {},
@@ -419,7 +427,7 @@ export function createIdempotency<TCtx extends object, TTx = never>(options: Ide
             ctx as unknown as TCtx,
           );
         } catch (error) {
-          if (error instanceof Rollback && failure !== null) {
+          if (error instanceof Rollback && failure !== null && !isTransient(failure)) {
             // The writes are gone; the error itself is an outcome like any other (K8).
             for (const settlement of pending) await settlement.fail(failure);
             throw failure;
@@ -442,7 +450,17 @@ export function createIdempotency<TCtx extends object, TTx = never>(options: Ide
               },
             );
           }
-          throw error;
+          // Anything else escaped the transaction machinery itself (it could not begin or commit), or the
+          // procedure lost its database mid-way: nothing was committed, the key is released, retry later.
+          throw refuse(
+            503,
+            'STORE_UNAVAILABLE',
+            'The database is unavailable; the request was rolled back. Retry later.',
+            {
+              retryAfterMs: 1000,
+              cause: error instanceof Rollback ? failure : error,
+            },
+          );
         }
       },
     );

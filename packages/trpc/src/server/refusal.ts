@@ -52,8 +52,9 @@ export class IdempotencyRefusal extends Error {
     readonly retryAfterMs?: number,
     /** When the key stops counting (epoch ms), for a conflict. */
     readonly expiresAt?: number | null,
+    options?: { cause?: unknown },
   ) {
-    super(message);
+    super(message, options);
   }
 }
 
@@ -66,7 +67,9 @@ export function refuse(
   return new TRPCError({
     code: trpcCodeFor(status),
     message,
-    cause: new IdempotencyRefusal(status, code, message, extra.retryAfterMs, extra.expiresAt),
+    cause: new IdempotencyRefusal(status, code, message, extra.retryAfterMs, extra.expiresAt, {
+      cause: extra.cause,
+    }),
   });
 }
 
