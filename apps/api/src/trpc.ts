@@ -7,6 +7,7 @@ import type { Caller } from './auth.ts';
 import type { DomainClient } from './db.ts';
 import { fail } from './errors.ts';
 import { describeError } from './error-view.ts';
+import { MAX_JSON_DEPTH, tooDeep } from './http/depth.ts';
 
 export interface Context {
   caller: Caller | null;
@@ -39,10 +40,17 @@ export const t = initTRPC.context<Context>().create({
 });
 
 export const router = t.router;
-export const publicProcedure = t.procedure;
+
+/** Every procedure refuses over-deep input with a 400 before anything walks it (see http/depth.ts). */
+export const publicProcedure = t.procedure.use(async function inputDepth({ getRawInput, next }) {
+  if (tooDeep(await getRawInput())) {
+    throw fail(400, 'payload_too_deep', `Inputs may nest at most ${MAX_JSON_DEPTH} levels.`);
+  }
+  return next();
+});
 
 /** A procedure that needs an authenticated caller: 401 without one. */
-export const authedProcedure = t.procedure.use(function authenticated({ ctx, next }) {
+export const authedProcedure = publicProcedure.use(function authenticated({ ctx, next }) {
   if (ctx.caller === null) {
     throw fail(
       401,

@@ -435,6 +435,18 @@ for (const provider of ['sqlite', 'postgresql'] as const) {
         expect(await h.api.db.profile.count({ where: { externalId: 'big' } })).toBe(0);
       });
 
+      it('JSON nested deeper than 64 levels is 400, on the REST door and on /trpc, with or without a key', async () => {
+        const deep = (n: number) => `{"name":"welcome","to":{"subscriberId":"s"},"payload":${'{"a":'.repeat(n)}1${'}'.repeat(n)}}`;
+        const rest = await h.post('/v1/events/trigger', deep(5000));
+        expect(rest.status).toBe(400);
+        expect(rest.json.error.code).toBe('payload_too_deep');
+        const keyed = await h.post('/v1/events/trigger', deep(100), { 'Idempotency-Key': uniqueKey() });
+        expect(keyed.status).toBe(400);
+        const trpc = await h.post('/trpc/novu.events.trigger', `{"json":${deep(5000)}}`);
+        expect(trpc.status).toBe(400);
+        expect((await h.post('/v1/events/trigger', deep(60))).status).toBe(201);
+      });
+
       it('malformed JSON is 400 with a message, on the REST door and on /trpc', async () => {
         const rest = await h.post('/v1/usage', '{"order_id": ');
         expect(rest.status).toBe(400);

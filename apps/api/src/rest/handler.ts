@@ -5,6 +5,7 @@ import { getTRPCErrorFromUnknown } from '@trpc/server';
 import { createExchange } from '@idem/trpc';
 import { describeError } from '../error-view.ts';
 import { BodyTooLargeError, MAX_BODY_BYTES, readBody } from '../http/body.ts';
+import { MAX_JSON_DEPTH, tooDeep } from '../http/depth.ts';
 import type { Context } from '../trpc.ts';
 import type { RestRoute } from './routes.ts';
 
@@ -63,6 +64,17 @@ export async function handleRest(
       'invalid_request_error',
       'malformed_json',
       `Malformed JSON body: ${(error as Error).message}`,
+      requestId,
+    );
+  }
+
+  if (tooDeep(body)) {
+    return sendError(
+      res,
+      400,
+      'invalid_request_error',
+      'payload_too_deep',
+      `JSON bodies may nest at most ${MAX_JSON_DEPTH} levels.`,
       requestId,
     );
   }
