@@ -212,11 +212,16 @@ export function createEngine(options: EngineOptions): Engine {
     });
   };
 
-  const keptPayload = (value: unknown): string | null => {
+  const keptPayload = (value: unknown, fp: Fingerprint): string | null => {
     if (value === undefined) return null;
     let text: string;
     try {
-      text = JSON.stringify(redact(value)) ?? 'null';
+      const redacted = redact(value);
+      // Nothing to hide: the canonical text the fingerprint already made serves, no second serialisation.
+      text =
+        redacted === value && fp.canonical !== undefined
+          ? fp.canonical
+          : (JSON.stringify(redacted) ?? 'null');
     } catch {
       return null;
     }
@@ -350,7 +355,7 @@ export function createEngine(options: EngineOptions): Engine {
     const ref: KeyRef = { scope: request.scope, procedure: request.procedure, key: checked.key };
     let requestPayload: string | null | undefined;
     const payloadText = (): string | null => {
-      if (requestPayload === undefined) requestPayload = keptPayload(request.payload.value);
+      if (requestPayload === undefined) requestPayload = keptPayload(request.payload.value, fp);
       return requestPayload;
     };
     const input: BeginInput = {

@@ -32,6 +32,17 @@ describe('redaction', () => {
     expect(input.password).toBe('hunter2');
   });
 
+  it('returns the value itself when there is nothing to hide, and copies only what changes', () => {
+    const clean = { user: 'ann', items: [{ sku: 'a' }, { sku: 'b' }], nested: { n: 1 } };
+    expect(defaultRedactor(clean)).toBe(clean);
+    const mixed = { items: [{ sku: 'a' }, { sku: 'b', token: 't' }], nested: { n: 1 } };
+    const out = defaultRedactor(mixed) as typeof mixed;
+    expect(out).toEqual({ items: [{ sku: 'a' }, { sku: 'b', token: REDACTED }], nested: { n: 1 } });
+    expect(out.nested).toBe(mixed.nested);
+    expect(out.items[0]).toBe(mixed.items[0]);
+    expect(mixed.items[1]!.token).toBe('t');
+  });
+
   it('leaves digit strings that are not card numbers alone', () => {
     expect(defaultRedactor({ order: '1234567890123' })).toEqual({ order: '1234567890123' });
   });

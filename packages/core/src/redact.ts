@@ -2,7 +2,10 @@
 // request) are redacted first and bounded in size. Stored outcomes are not redacted, because a replay must
 // return them byte for byte; the dashboard redacts those at display with the same redactor.
 
-/** Turns a JSON value into a copy with secrets replaced. Must not mutate its input. */
+/**
+ * Turns a JSON value into one with secrets replaced. Must not mutate its input; returns the input itself when
+ * there is nothing to replace.
+ */
 export type Redactor = (value: unknown) => unknown;
 
 export interface RedactorOptions {
@@ -54,6 +57,7 @@ function luhn(digits: string): boolean {
 }
 
 const CARD_LIKE = /^[\d -]{13,23}$/;
+const BEARER = /^bearer\s+\S/i;
 
 function looksLikeCard(value: string): boolean {
   if (!CARD_LIKE.test(value)) return false;
@@ -75,24 +79,46 @@ export function createRedactor(options: RedactorOptions = {}): Redactor {
   );
   const mask = options.mask ?? REDACTED;
   const cards = options.cardNumbers ?? true;
+  // Field names repeat from request to request: remember each verdict (bounded, so hostile names cannot grow it).
+  const verdicts = new Map<string, boolean>();
   const isSecretField = (name: string): boolean => {
-    const n = normalise(name);
-    return fragments.some((f) => n.includes(f));
+    let secret = verdicts.get(name);
+    if (secret === undefined) {
+      const n = normalise(name);
+      secret = fragments.some((f) => n.includes(f));
+      if (verdicts.size < 10_000) verdicts.set(name, secret);
+    }
+    return secret;
   };
+  // Copy on write: a subtree with nothing to hide is returned as it is, so a payload without secrets costs a walk
+  // and no allocation, and the caller can tell (redacted === value) that nothing changed.
   const walk = (value: unknown, depth: number): unknown => {
     if (typeof value === 'string') {
       if (cards && looksLikeCard(value)) return mask;
-      if (/^bearer\s+\S/i.test(value)) return mask;
+      if (BEARER.test(value)) return mask;
       return value;
     }
     if (value === null || typeof value !== 'object' || depth > 64) return value;
-    if (Array.isArray(value)) return value.map((item) => walk(item, depth + 1));
-    const out: Record<string, unknown> = {};
-    for (const [name, inner] of Object.entries(value)) {
-      out[name] =
-        isSecretField(name) && inner !== null && inner !== undefined ? mask : walk(inner, depth + 1);
+    if (Array.isArray(value)) {
+      let copy: unknown[] | null = null;
+      for (let i = 0; i < value.length; i++) {
+        const item: unknown = value[i];
+        const next = walk(item, depth + 1);
+        if (next !== item && copy === null) copy = value.slice(0, i);
+        copy?.push(next);
+      }
+      return copy ?? value;
     }
-    return out;
+    let copy: Record<string, unknown> | null = null;
+    const entries = Object.entries(value);
+    for (let i = 0; i < entries.length; i++) {
+      const [name, inner] = entries[i]!;
+      const next =
+        isSecretField(name) && inner !== null && inner !== undefined ? mask : walk(inner, depth + 1);
+      if (next !== inner && copy === null) copy = Object.fromEntries(entries.slice(0, i));
+      if (copy !== null) copy[name] = next;
+    }
+    return copy ?? value;
   };
   return (value) => walk(value, 0);
 }
