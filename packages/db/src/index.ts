@@ -9,3 +9,4 @@ export { type MigrateResult, type Migration, migrate, readMigrations } from './m
 export { type DatabaseTarget, defaultSqliteFile, type Provider, repoRoot, resolveTarget } from './target.ts';
 export { createPgChangeFeed, type PgChangeFeed } from './change-feed.ts';
 export type { Prisma as PostgresPrisma } from '../generated/postgres/client.ts';
+export { createPgSqlClient, type PgSqlClient } from './pg-client.ts';

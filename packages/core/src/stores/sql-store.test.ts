@@ -1,4 +1,4 @@
-import { createPgChangeFeed } from '@idem/db';
+import { createPgChangeFeed, createPgSqlClient } from '@idem/db';
 import { createTestDatabase } from '@idem/db/testing';
 import { describe, expect, it } from 'vitest';
 import { fingerprint } from '../fingerprint.ts';
@@ -22,6 +22,25 @@ for (const provider of ['sqlite', 'postgresql'] as const) {
   storeConformance(`prisma on ${provider}`, open);
   adminConformance(`prisma on ${provider}`, open);
 }
+
+// The same store over node-postgres directly (what the API uses on PostgreSQL for speed): the same contract.
+const openPg = async (): Promise<ConformanceHarness> => {
+  const database = await createTestDatabase('postgresql');
+  const db = await database.open();
+  await db.prisma.$disconnect();
+  const client = createPgSqlClient({ url: database.url, max: 4 });
+  const store = createSqlStore({ client, dialect: 'postgresql' });
+  return {
+    store,
+    close: async () => {
+      await store.close();
+      await client.$disconnect();
+      await database.drop();
+    },
+  };
+};
+storeConformance('sql store on node-postgres', openPg);
+adminConformance('sql store on node-postgres', openPg);
 
 describe('prisma on postgresql: waking waiters in other processes', () => {
   it('K4: a duplicate waiting through another store instance wakes on NOTIFY, long before its timeout', async () => {
