@@ -30,6 +30,9 @@ const schema = z.object({
    * production, at least 16 characters; demo mode defaults to DEMO_ADMIN_TOKEN.
    */
   IDEM_ADMIN_TOKEN: z.string().optional(),
+  /** Connections to PostgreSQL for the domain (Prisma) and for the key store (node-postgres), per process. */
+  IDEM_DB_POOL_SIZE: z.coerce.number().int().min(1).max(200).default(10),
+  IDEM_STORE_POOL_SIZE: z.coerce.number().int().min(1).max(200).default(5),
   NODE_ENV: z.string().optional(),
 });
 
@@ -43,6 +46,9 @@ export interface ApiConfig {
   purgeIntervalMs: number;
   /** Lease override for every policy (IDEM_LEASE_MS), or undefined to keep each policy's own. */
   leaseMs: number | undefined;
+  /** PostgreSQL pool sizes per process (domain, key store); many processes must stay under max_connections. */
+  poolSize: number;
+  storePoolSize: number;
   /** The admin router's bearer token (dashboard → API). */
   adminToken: string;
 }
@@ -105,6 +111,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ApiConfig {
     apiKeys,
     purgeIntervalMs: e.IDEM_PURGE_INTERVAL_MS,
     leaseMs: e.IDEM_LEASE_MS,
+    poolSize: e.IDEM_DB_POOL_SIZE,
+    storePoolSize: e.IDEM_STORE_POOL_SIZE,
     adminToken,
   };
 }

@@ -5,7 +5,13 @@ import type { AddressInfo } from 'node:net';
 import { hostname } from 'node:os';
 import { createEngine, type Engine, type IdempotencyStore, newId } from '@idem/core';
 import { createSqlStore } from '@idem/core/prisma';
-import { createPgChangeFeed, type Database, openDatabase, type PgChangeFeed } from '@idem/db';
+import {
+  createPgChangeFeed,
+  createPgSqlClient,
+  type Database,
+  openDatabase,
+  type PgChangeFeed,
+} from '@idem/db';
 import { createHTTPHandler } from '@trpc/server/adapters/standalone';
 import { createExchange, type HttpExchange } from '@idem/trpc';
 import { resolveCaller } from './auth.ts';
@@ -52,13 +58,20 @@ function invoke(ctx: Context, procedure: string, input: unknown): Promise<unknow
  * console.log(api.url); // http://127.0.0.1:4000
  */
 export async function startApiServer(config: ApiConfig, options: ApiServerOptions = {}): Promise<ApiServer> {
-  const database = await openDatabase({ url: config.databaseUrl });
+  const database = await openDatabase({ url: config.databaseUrl, poolSize: config.poolSize });
   const feed: PgChangeFeed | null =
     database.provider === 'postgresql' ? await createPgChangeFeed({ url: database.target.url }) : null;
+  // On PostgreSQL the key store talks to the database through node-postgres: a quarter of the CPU per statement
+  // that Prisma's raw queries cost. The domain keeps Prisma, and a transactional outcome is written through the
+  // Prisma transaction it belongs to. On SQLite there is one connection, and it is Prisma's.
+  const storeClient =
+    database.provider === 'postgresql' && !options.store
+      ? createPgSqlClient({ url: database.target.url, max: config.storePoolSize })
+      : null;
   const store =
     options.store?.(database) ??
     createSqlStore({
-      client: database.prisma,
+      client: storeClient ?? database.prisma,
       dialect: database.provider,
       ...(feed ? { changeFeed: feed } : {}),
     });
@@ -176,6 +189,7 @@ export async function startApiServer(config: ApiConfig, options: ApiServerOption
       await engine.close();
       await store.close();
       await feed?.close();
+      await storeClient?.$disconnect();
       await database.prisma.$disconnect();
     },
   };

@@ -14,12 +14,15 @@ const STORM = 20;
 function startApi(databaseUrl: string): Promise<{ child: ChildProcess; url: string }> {
   const main = fileURLToPath(new URL('../src/main.ts', import.meta.url));
   const child = spawn(process.execPath, ['--import', 'tsx', main], {
+    // Four processes, and other suites in parallel: stay well under PostgreSQL's max_connections.
     env: {
       ...process.env,
       PORT: '0',
       DATABASE_URL: databaseUrl,
       IDEM_MODE: 'demo',
       IDEM_PURGE_INTERVAL_MS: '0',
+      IDEM_DB_POOL_SIZE: '4',
+      IDEM_STORE_POOL_SIZE: '3',
     },
     stdio: ['ignore', 'pipe', 'inherit'],
   });

@@ -33,6 +33,9 @@ export function startApiProcess(options: ApiProcessOptions): Promise<ApiProcess>
       DATABASE_URL: options.databaseUrl,
       IDEM_MODE: 'demo',
       IDEM_PURGE_INTERVAL_MS: '0',
+      // Several processes per test, and test files in parallel: stay well under PostgreSQL's max_connections.
+      IDEM_DB_POOL_SIZE: '4',
+      IDEM_STORE_POOL_SIZE: '3',
       RELIABILITY_STORE: options.store ?? 'sql',
       ...(options.leaseMs !== undefined ? { IDEM_LEASE_MS: String(options.leaseMs) } : {}),
       ...options.env,
