@@ -10,7 +10,7 @@ import { createEngine } from '@idem/core';
 import { createMemoryStore } from '@idem/core/memory';
 import { createSqlStore } from '@idem/core/prisma';
 import { createRedisStore } from '@idem/core/redis';
-import { createPgChangeFeed, openDatabase } from '@idem/db';
+import { createPgChangeFeed, createPgSqlClient, openDatabase } from '@idem/db';
 import { createExchange } from '@idem/trpc';
 import { createHTTPHandler } from '@trpc/server/adapters/standalone';
 import { Redis } from 'ioredis';
@@ -37,7 +37,14 @@ const engine = (store: Parameters<typeof createEngine>[0]['store'], events = tru
 const engines = {
   memory: engine(createMemoryStore()),
   sqlite: engine(createSqlStore({ client: sqlite.prisma, dialect: 'sqlite' })),
-  pg: engine(createSqlStore({ client: pg.prisma, dialect: 'postgresql', changeFeed: feed })),
+  // As the API does: the key store on node-postgres, the business writes (and transactions) on Prisma.
+  pg: engine(
+    createSqlStore({
+      client: createPgSqlClient({ url: config.pgUrl, max: 20 }),
+      dialect: 'postgresql',
+      changeFeed: feed,
+    }),
+  ),
   redis: engine(createRedisStore({ client: redis, prefix: `{${config.redisPrefix}:idem}` })),
   redisLean: engine(createRedisStore({ client: redis, prefix: `{${config.redisPrefix}:lean}` }), false),
 };
