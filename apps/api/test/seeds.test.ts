@@ -436,7 +436,8 @@ for (const provider of ['sqlite', 'postgresql'] as const) {
       });
 
       it('JSON nested deeper than 64 levels is 400, on the REST door and on /trpc, with or without a key', async () => {
-        const deep = (n: number) => `{"name":"welcome","to":{"subscriberId":"s"},"payload":${'{"a":'.repeat(n)}1${'}'.repeat(n)}}`;
+        const deep = (n: number) =>
+          `{"name":"welcome","to":{"subscriberId":"s"},"payload":${'{"a":'.repeat(n)}1${'}'.repeat(n)}}`;
         const rest = await h.post('/v1/events/trigger', deep(5000));
         expect(rest.status).toBe(400);
         expect(rest.json.error.code).toBe('payload_too_deep');
