@@ -139,10 +139,10 @@ test('D4: the overview charts first calls, replays, conflicts and in-flight refu
   await expect(page.getByRole('heading', { name: 'First calls and replays' })).toBeVisible();
   await expect(page.getByRole('heading', { name: 'Conflicts and in-flight refusals' })).toBeVisible();
   await expect(page.locator('.recharts-bar-rectangle').first()).toBeVisible();
+  await snap(page, 'overview', info);
   // The same numbers, as a table, for screen readers.
   await page.getByText('Show these numbers as a table').first().click();
   await expect(page.getByRole('table').first()).toContainText('First calls');
-  await snap(page, 'overview', info);
 });
 
 test('D1/D2: a key found by prefix tells its story: request, outcome, timeline with request ids, and the diff', async ({
@@ -150,11 +150,12 @@ test('D1/D2: a key found by prefix tells its story: request, outcome, timeline w
 }, info) => {
   await signIn(page, 'admin');
   await page.getByRole('link', { name: 'Keys', exact: true }).click();
+  await expect(page.getByRole('heading', { name: /^\d+\+? keys$/ })).toBeVisible();
+  await snap(page, 'keys', info);
   await page.getByLabel('Key', { exact: true }).fill(`crm:evt-${run}`);
   await page.getByRole('button', { name: 'Search' }).click();
   await expect(page).toHaveURL(/q=crm/);
   await expect(page.getByRole('heading', { name: /^1 key matching/ })).toBeVisible();
-  await snap(page, 'keys', info);
   await page.getByRole('link', { name: chargeKey }).click();
 
   await expect(page.getByRole('heading', { level: 1 })).toHaveText(chargeKey);

@@ -87,6 +87,8 @@ export async function signOut(page: Page): Promise<void> {
 export async function snap(page: Page, name: string, info: TestInfo): Promise<void> {
   // Let charts and fonts settle: wait for the network to go quiet, not for a fixed time.
   await page.waitForLoadState('networkidle');
+  // Move the pointer off the page so no tooltip or hover state is captured.
+  await page.mouse.move(0, 0);
   const body = await page.screenshot({ fullPage: true, animations: 'disabled' });
   await info.attach(name, { body, contentType: 'image/png' });
   const docs = join(root, 'docs', 'screenshots', `${name}.png`);

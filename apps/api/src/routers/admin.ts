@@ -119,7 +119,7 @@ export const adminRouter = router({
         state: row.state,
         fence: row.fence,
         leaseOwner: row.leaseOwner,
-        leaseExpiresAt: row.leaseExpiresAt,
+        leaseExpiresAt: row.leaseExpiresAt === null ? null : new Date(row.leaseExpiresAt).toISOString(),
         requestId: row.requestId,
       },
       after: { state: 'released', record: null },
