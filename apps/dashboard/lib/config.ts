@@ -52,7 +52,7 @@ export function parseUsers(text: string): StaffUser[] {
  * Reads and checks the configuration; throws with a message naming the variable. Production mode refuses the
  * demo logins, the demo admin token and a missing or short session secret.
  */
-export function loadConfig(env: NodeJS.ProcessEnv = process.env): DashboardConfig {
+export function loadConfig(env: Readonly<Record<string, string | undefined>> = process.env): DashboardConfig {
   // Not NODE_ENV: `next start` always sets it to production, demo or not.
   const mode = env.IDEM_MODE === 'production' ? 'production' : 'demo';
   if (env.IDEM_MODE !== undefined && env.IDEM_MODE !== 'demo' && env.IDEM_MODE !== 'production') {
