@@ -129,7 +129,8 @@ export async function startApp(db: Database, options: { store?: IdempotencyStore
         count('transfer');
         await effect(ctx.tx, input.label);
         // The database drops this transaction's connection, as a restart or a network cut would.
-        if (input.dropConnection) await ctx.tx.$executeRawUnsafe('SELECT pg_terminate_backend(pg_backend_pid())');
+        if (input.dropConnection)
+          await ctx.tx.$executeRawUnsafe('SELECT pg_terminate_backend(pg_backend_pid())');
         if (input.fail) throw new TRPCError({ code: 'BAD_REQUEST', message: 'failed after writing' });
         return { ok: true };
       }),

@@ -224,7 +224,9 @@ for (const provider of ['sqlite', 'postgresql'] as const) {
         const c = client(app, { ...a, 'Idempotency-Key': key });
         const error = await clientError(c.transfer.mutate({ label, fail: false, dropConnection: true }));
         expect(error.data?.httpStatus).toBe(503);
-        expect((error.data as { idempotency?: { code: string } }).idempotency?.code).toBe('STORE_UNAVAILABLE');
+        expect((error.data as { idempotency?: { code: string } }).idempotency?.code).toBe(
+          'STORE_UNAVAILABLE',
+        );
         expect(await app.effects()).not.toContain(label);
         expect(await c.transfer.mutate({ label, fail: false })).toEqual({ ok: true });
         expect((await app.effects()).filter((l) => l === label)).toHaveLength(1);

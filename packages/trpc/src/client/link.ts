@@ -36,15 +36,18 @@ export interface IdempotencyInfo {
   readonly attempts: number;
 }
 
-/** Per-call options, passed as `mutate(input, { context: { … } })`. */
-export interface IdempotencyCallContext {
+/**
+ * Per-call options, passed as `mutate(input, { context: { … } })`. A type, not an interface, so it fits tRPC's
+ * index-signature context type.
+ */
+export type IdempotencyCallContext = {
   /** Use this key instead of minting one (e.g. built from stable source facts, seed 001). */
   idempotencyKey?: string;
   /** false: send without a key and without retries. */
   idempotency?: boolean;
   /** false: one attempt only (the key is still sent). */
   retry?: boolean;
-}
+};
 
 /** A value (the codec of the router's transformer) for journal entries; superjson fits. */
 export interface JournalCodec {
