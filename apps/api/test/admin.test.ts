@@ -3,6 +3,7 @@
 // signed-in person's name and role.
 import { definePolicy } from '@idem/core';
 import { untilStoreTime } from '@idem/core/conformance';
+import { idempotencyHeaders, idempotencyLink, idempotencyOf } from '@idem/trpc/client';
 import { createTRPCClient, httpLink, TRPCClientError } from '@trpc/client';
 import superjson from 'superjson';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -294,6 +295,44 @@ for (const provider of ['sqlite', 'postgresql'] as const) {
         after: { state: 'released' },
       });
       expect(audit.items.some((e) => e.actor === 'sam')).toBe(false);
+    });
+
+    it('D5: a staff action sent twice under one key acts and is audited once; the second answer is a replay', async () => {
+      const staff = createTRPCClient<AppRouter>({
+        links: [
+          idempotencyLink({ retry: { attempts: 3 } }),
+          httpLink({
+            url: `${h.api.url}/trpc`,
+            transformer: superjson,
+            headers: idempotencyHeaders({
+              authorization: `Bearer ${DEMO_ADMIN_TOKEN}`,
+              'x-idem-actor': 'ida',
+              'x-idem-role': 'admin',
+            }),
+          }),
+        ],
+      }).admin;
+      const key = uniqueKey('stuck');
+      const held = h.post(
+        '/v1/events/trigger',
+        { name: 'welcome', to: { subscriberId: 's' } },
+        {
+          'Idempotency-Key': key,
+          'x-demo-delay-ms': '2000',
+        },
+      );
+      await expect
+        .poll(async () => (await admin.keys.query({ key, state: 'in_flight' })).items.length)
+        .toBe(1);
+      const ref = { scope: 'demo-a', procedure: 'novu.events.trigger', key };
+      const operation = uniqueKey('release');
+      const first = await staff.release.mutate(ref, { context: { idempotencyKey: operation } });
+      // The form is submitted again (a double click, a browser retry): the same operation, not a second release.
+      const again = await staff.release.mutate(ref, { context: { idempotencyKey: operation } });
+      expect(again).toEqual(first);
+      expect(idempotencyOf(again)?.replayed).toBe(true);
+      expect((await admin.audit.query()).items.filter((e) => e.actor === 'ida')).toHaveLength(1);
+      await held;
     });
 
     it('D5: an admin purges expired keys with progress to poll, and the purge is audited', async () => {

@@ -3,8 +3,10 @@
 // never reaches a browser; the role decides what the person may do: support reads, admin also acts (D5).
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { adminOf, type IdempotencyAdmin } from '@idem/core';
+import { createIdempotency } from '@idem/trpc';
+import superjson from 'superjson';
 import { fail } from '../errors.ts';
-import { t } from '../trpc.ts';
+import { type Context, t } from '../trpc.ts';
 
 /** The dashboard's two roles. */
 export const STAFF_ROLES = ['admin', 'support'] as const;
@@ -50,4 +52,15 @@ export const adminActionProcedure = staffProcedure.use(function adminOnly({ ctx,
     throw fail(403, 'admin_role_required', 'Only the admin role may act; the support role is read-only.');
   }
   return next();
+});
+
+/**
+ * Staff actions are idempotent too, through idem itself: the dashboard mints one key per action (a form renders
+ * with it) and its client reuses it on every retry and resubmission, so a release or a purge sent twice acts and
+ * is audited once. Keys belong to the person acting.
+ */
+export const staffIdempotency = createIdempotency<Context & { staff: Staff }>({
+  engine: (ctx) => ctx.engine,
+  scope: (ctx) => `staff:${ctx.staff.actor}`,
+  transformer: superjson,
 });

@@ -4,7 +4,7 @@
 import { describeRef, type KeyRef, type KeyState } from '@idem/core';
 import { z } from 'zod';
 import { purgeJob, startPurge } from '../admin/purge-jobs.ts';
-import { adminActionProcedure, staffProcedure } from '../admin/staff.ts';
+import { adminActionProcedure, staffIdempotency, staffProcedure } from '../admin/staff.ts';
 import { eventView, keyRow, storyView } from '../admin/views.ts';
 import { fail } from '../errors.ts';
 import { router } from '../trpc.ts';
@@ -97,39 +97,44 @@ export const adminRouter = router({
     .query(({ ctx, input }) => ctx.admin.listAudit(input ?? {})),
 
   /** D5: ends an in-flight key whatever its lease, so a retry runs fresh; the holder's outcome is then refused. */
-  release: adminActionProcedure.input(KeyRefInput).mutation(async ({ ctx, input }) => {
-    const ref: KeyRef = input;
-    const before = await ctx.engine.release(ref, ctx.staff.actor);
-    if (before === undefined) {
-      throw fail(
-        409,
-        'key_not_in_flight',
-        'This key is not in flight (it completed, or is gone): nothing to release.',
-      );
-    }
-    const now = await ctx.engine.store.now();
-    const row = keyRow(before, now);
-    await ctx.admin.appendAudit({
-      actor: ctx.staff.actor,
-      role: ctx.staff.role,
-      action: 'key.release',
-      target: describeRef(ref),
-      before: {
-        id: row.id,
-        state: row.state,
-        fence: row.fence,
-        leaseOwner: row.leaseOwner,
-        leaseExpiresAt: row.leaseExpiresAt === null ? null : new Date(row.leaseExpiresAt).toISOString(),
-        requestId: row.requestId,
-      },
-      after: { state: 'released', record: null },
-    });
-    return { released: row };
-  }),
+  release: adminActionProcedure
+    .input(KeyRefInput)
+    .use(staffIdempotency.idempotent({ name: 'dashboard-action' }))
+    .mutation(async ({ ctx, input }) => {
+      const ref: KeyRef = input;
+      const before = await ctx.engine.release(ref, ctx.staff.actor);
+      if (before === undefined) {
+        throw fail(
+          409,
+          'key_not_in_flight',
+          'This key is not in flight (it completed, or is gone): nothing to release.',
+        );
+      }
+      const now = await ctx.engine.store.now();
+      const row = keyRow(before, now);
+      await ctx.admin.appendAudit({
+        actor: ctx.staff.actor,
+        role: ctx.staff.role,
+        action: 'key.release',
+        target: describeRef(ref),
+        before: {
+          id: row.id,
+          state: row.state,
+          fence: row.fence,
+          leaseOwner: row.leaseOwner,
+          leaseExpiresAt: row.leaseExpiresAt === null ? null : new Date(row.leaseExpiresAt).toISOString(),
+          requestId: row.requestId,
+        },
+        after: { state: 'released', record: null },
+      });
+      return { released: row };
+    }),
 
   purge: router({
     /** D5: starts purging expired keys (or joins the purge already running); poll `status` for progress. */
-    start: adminActionProcedure.mutation(({ ctx }) => startPurge(ctx.engine, ctx.admin, ctx.staff)),
+    start: adminActionProcedure
+      .use(staffIdempotency.idempotent({ name: 'dashboard-action' }))
+      .mutation(({ ctx }) => startPurge(ctx.engine, ctx.admin, ctx.staff)),
     /** The purge with this id, or the latest one; null when there is none. */
     status: staffProcedure
       .input(z.object({ id: z.string().max(100).optional() }).optional())
