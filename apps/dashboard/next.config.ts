@@ -1,10 +1,11 @@
 // The dashboard talks to the idem API only from the server (server components, actions, route handlers), so
-// nothing here is public. It imports the API's router type only (`import type`), which the compiler erases:
-// no workspace package is bundled, so transpilePackages is not needed.
+// nothing here is public. It imports the API's router type only (`import type`, erased), and idem's own client
+// links (@idem/trpc/client), which ship as TypeScript source and so are transpiled here.
 import type { NextConfig } from 'next';
 
 const config: NextConfig = {
   reactStrictMode: true,
+  transpilePackages: ['@idem/trpc'],
   poweredByHeader: false,
   // A monorepo: trace files from the repository root, where the one lockfile is.
   outputFileTracingRoot: new URL('../..', import.meta.url).pathname,

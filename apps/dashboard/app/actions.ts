@@ -4,6 +4,7 @@
 // audit log. Next.js also refuses server actions whose Origin is not this host.
 import { redirect } from 'next/navigation';
 import { revalidatePath } from 'next/cache';
+import type { IdempotencyCallContext } from '@idem/trpc/client';
 import { adminApi, apiError, type PurgeJobView } from '../lib/api';
 import { currentStaff, endSession, type Session, startSession, validCsrf } from '../lib/session';
 import { checkLogin } from '../lib/users';
@@ -44,6 +45,15 @@ export async function logout(form: FormData): Promise<void> {
   redirect('/login');
 }
 
+/**
+ * The idempotency key the form was rendered with: the API acts once per key, so a form sent twice (a double
+ * click, a browser retry, our link retrying a lost answer) is one release or one purge, audited once.
+ */
+function operationOf(form: FormData): IdempotencyCallContext {
+  const key = form.get('operation');
+  return typeof key === 'string' && key !== '' ? { idempotencyKey: key } : {};
+}
+
 /** A release either redirects back (success) or says why it could not be done. */
 export type ActionState = { status: 'idle' } | { status: 'error'; message: string };
 
@@ -66,7 +76,7 @@ export async function releaseKey(_: ActionState, form: FormData): Promise<Action
   };
   let owner: string;
   try {
-    const { released } = await adminApi(staff).release.mutate(ref);
+    const { released } = await adminApi(staff).release.mutate(ref, { context: operationOf(form) });
     owner = released.leaseOwner ?? 'nobody';
   } catch (error) {
     return { status: 'error', message: apiError(error).message };
@@ -89,7 +99,10 @@ export async function startPurge(_: PurgeState, form: FormData): Promise<PurgeSt
   const staff = await adminFrom(form);
   if (typeof staff === 'string') return { status: 'error', message: staff };
   try {
-    return { status: 'started', job: await adminApi(staff).purge.start.mutate() };
+    return {
+      status: 'started',
+      job: await adminApi(staff).purge.start.mutate(undefined, { context: operationOf(form) }),
+    };
   } catch (error) {
     return { status: 'error', message: apiError(error).message };
   }

@@ -2,6 +2,7 @@
 // answered (status and body), every replay, conflict, in-flight refusal, takeover and completion with its time
 // and request id, the difference between the original and each conflicting request, who holds the lease and
 // until when, and how long the key has left.
+import { mintKey } from '@idem/trpc/client';
 import Link from 'next/link';
 import type { EventView, StoryView } from '../lib/api';
 import { formatClock, formatDuration, formatTime } from '../lib/format';
@@ -183,6 +184,7 @@ export function KeyStory({
                   csrf={csrf}
                   leaseLive={leaseLive}
                   returnTo={path}
+                  operation={mintKey()}
                 />
               ) : (
                 <p className="notice info">

@@ -10,8 +10,11 @@ export function PurgePanel({
   csrf,
   expired,
   latest,
+  operation,
 }: {
   csrf: string;
+  /** The idempotency key of this purge request, minted when the page rendered. */
+  operation: string;
   expired: number;
   latest: PurgeJobView | null;
 }) {
@@ -59,6 +62,7 @@ export function PurgePanel({
       </p>
       <form action={action}>
         <input type="hidden" name="csrf" value={csrf} />
+        <input type="hidden" name="operation" value={operation} />
         <button type="submit" disabled={pending || running}>
           {running ? 'Purging…' : pending ? 'Starting…' : 'Purge expired keys'}
         </button>

@@ -11,6 +11,7 @@ export function ReleaseButton({
   csrf,
   leaseLive,
   returnTo,
+  operation,
 }: {
   scope: string;
   procedure: string;
@@ -19,6 +20,8 @@ export function ReleaseButton({
   leaseLive: boolean;
   /** The page to come back to; it shows which key was released. */
   returnTo: string;
+  /** The idempotency key of this release, minted when the page rendered: a resubmission is the same action. */
+  operation: string;
 }) {
   const [state, action, pending] = useActionState<ActionState, FormData>(releaseKey, { status: 'idle' });
   const [confirming, setConfirming] = useState(false);
@@ -29,6 +32,7 @@ export function ReleaseButton({
       <input type="hidden" name="procedure" value={procedure} />
       <input type="hidden" name="key" value={keyName} />
       <input type="hidden" name="returnTo" value={returnTo} />
+      <input type="hidden" name="operation" value={operation} />
       {confirming ? (
         <fieldset className="actions-row confirm">
           <legend className="visually-hidden">Confirm releasing {keyName}</legend>

@@ -3,6 +3,7 @@
 // refuse support staff's actions and write who acted into the audit log.
 import 'server-only';
 import type { AppRouter } from '@idem/api';
+import { idempotencyHeaders, idempotencyLink } from '@idem/trpc/client';
 import { createTRPCClient, httpLink, TRPCClientError } from '@trpc/client';
 import type { inferRouterOutputs } from '@trpc/server';
 import superjson from 'superjson';
@@ -25,10 +26,12 @@ export function adminApi(staff: Pick<Session, 'user' | 'role'>) {
   const { apiUrl, adminToken } = config();
   return createTRPCClient<AppRouter>({
     links: [
+      // The dashboard's own actions go through idem's client: one key per action, reused on every retry.
+      idempotencyLink({ retry: { attempts: 3, maxDelayMs: 2_000 } }),
       httpLink({
         url: `${apiUrl}/trpc`,
         transformer: superjson,
-        headers: () => ({
+        headers: idempotencyHeaders({
           authorization: `Bearer ${adminToken}`,
           'x-idem-actor': staff.user,
           'x-idem-role': staff.role,

@@ -6,6 +6,7 @@ import { AutoRefresh } from '../../../components/auto-refresh';
 import { Empty, ReleasedNotice, Time } from '../../../components/bits';
 import { Countdown } from '../../../components/countdown';
 import { PurgePanel } from '../../../components/purge-panel';
+import { mintKey } from '@idem/trpc/client';
 import { ReleaseButton } from '../../../components/release-button';
 import { adminApi } from '../../../lib/api';
 import { csrfToken, requireStaff } from '../../../lib/session';
@@ -110,6 +111,7 @@ export default async function ActionsPage({
                         csrf={csrf}
                         leaseLive={k.leaseExpiresAt !== null && k.leaseExpiresAt > inFlight.now}
                         returnTo="/actions"
+                        operation={mintKey()}
                       />
                     </td>
                   </tr>
@@ -122,7 +124,7 @@ export default async function ActionsPage({
 
       <section className="card" aria-labelledby="purge-title">
         <h2 id="purge-title">Purge expired keys</h2>
-        <PurgePanel csrf={csrf} expired={overview.expiredNow} latest={latest} />
+        <PurgePanel csrf={csrf} expired={overview.expiredNow} latest={latest} operation={mintKey()} />
       </section>
     </>
   );
