@@ -78,13 +78,9 @@ export async function startApiServer(config: ApiConfig, options: ApiServerOption
   const db = domainClient(database);
 
   const server = createServer();
-  const leaseOwner = () =>
-    `api@${hostname()}:${process.pid}:${(server.address() as AddressInfo | null)?.port ?? 0}`;
-  const engine = createEngine({
-    store,
-    leaseOwner: leaseOwner(),
-    ...(config.leaseMs !== undefined ? { leaseMs: config.leaseMs } : {}),
-  });
+  // Created once the port is known, so lease holders shown in the dashboard name a real address; no request
+  // can reach the handlers before then.
+  let engine: Engine;
 
   const makeContext = (http: HttpExchange): Context => {
     const asked = Number(http.header('x-demo-delay-ms'));
@@ -165,6 +161,11 @@ export async function startApiServer(config: ApiConfig, options: ApiServerOption
     server.listen(config.port, config.host, resolve);
   });
   const address = server.address() as AddressInfo;
+  engine = createEngine({
+    store,
+    leaseOwner: `api@${hostname()}:${process.pid}:${address.port}`,
+    ...(config.leaseMs !== undefined ? { leaseMs: config.leaseMs } : {}),
+  });
   url = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${address.port}`;
 
   // Expired keys are purged in bounded batches in the background (K7); natural keys never expire.

@@ -271,7 +271,7 @@ for (const provider of ['sqlite', 'postgresql'] as const) {
 
       const { released } = await admin.release.mutate(ref);
       expect(released).toMatchObject({ key, state: 'in_flight', fence: 1 });
-      expect(released.leaseOwner).toMatch(/^api@/);
+      expect(released.leaseOwner).toMatch(/^api@.+:\d+:[1-9]\d*$/); // host, pid and the real port
       // The holder finishes after the release: its outcome is refused, not stored over a retry's.
       const holder = await held;
       expect(holder.status).toBe(409);
