@@ -1,7 +1,8 @@
 import { defineProject } from 'vitest/config';
 
 // The reliability harness at its reduced size (IDEM_RELIABILITY=full for `npm run test:reliability`). Its
-// suites start processes and servers of their own and share two cores: run them one file at a time.
+// suites start processes and servers of their own and share two cores: run them one file at a time, and
+// only once the other projects are done.
 export default defineProject({
   test: {
     name: 'reliability',
@@ -9,5 +10,7 @@ export default defineProject({
     testTimeout: 300_000,
     hookTimeout: 120_000,
     fileParallelism: false,
+    // After every other project: its multi-process storms and the API suites' must not share two cores.
+    sequence: { groupOrder: 1 },
   },
 });
