@@ -78,9 +78,19 @@ export async function startApiServer(config: ApiConfig, options: ApiServerOption
   const db = domainClient(database);
 
   const server = createServer();
-  // Created once the port is known, so lease holders shown in the dashboard name a real address; no request
-  // can reach the handlers before then.
-  let engine: Engine;
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(config.port, config.host, resolve);
+  });
+  // Listening first tells the port, so lease holders shown in the dashboard name a real address. Everything
+  // below runs before the event loop turns, so no request can arrive before its handler is attached.
+  const address = server.address() as AddressInfo;
+  const url = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${address.port}`;
+  const engine = createEngine({
+    store,
+    leaseOwner: `api@${hostname()}:${process.pid}:${address.port}`,
+    ...(config.leaseMs !== undefined ? { leaseMs: config.leaseMs } : {}),
+  });
 
   const makeContext = (http: HttpExchange): Context => {
     const asked = Number(http.header('x-demo-delay-ms'));
@@ -119,7 +129,6 @@ export async function startApiServer(config: ApiConfig, options: ApiServerOption
         : {},
   });
 
-  let url = '';
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const requestId =
       (typeof req.headers['x-request-id'] === 'string' && req.headers['x-request-id'].slice(0, 200)) ||
@@ -155,18 +164,6 @@ export async function startApiServer(config: ApiConfig, options: ApiServerOption
       else res.end();
     });
   });
-
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(config.port, config.host, resolve);
-  });
-  const address = server.address() as AddressInfo;
-  engine = createEngine({
-    store,
-    leaseOwner: `api@${hostname()}:${process.pid}:${address.port}`,
-    ...(config.leaseMs !== undefined ? { leaseMs: config.leaseMs } : {}),
-  });
-  url = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${address.port}`;
 
   // Expired keys are purged in bounded batches in the background (K7); natural keys never expire.
   const purge =
