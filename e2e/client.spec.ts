@@ -1,0 +1,130 @@
+// idem's client in a real browser (Debian's Chromium): the link bundled for the web, its journal in
+// localStorage, a response lost after the server did the work, and a page reloaded with an operation pending.
+import { createServer, request, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { fileURLToPath } from 'node:url';
+import { expect, type Page, test } from '@playwright/test';
+import { build } from 'esbuild';
+
+const apiUrl = new URL(process.env.PW_IDEM_API_URL ?? 'http://127.0.0.1:4310');
+let server: Server;
+let origin: string;
+
+// A tiny web app: one page and its bundle, with /trpc passed through to the API on the same origin.
+test.beforeAll(async () => {
+  const bundle = await build({
+    entryPoints: [fileURLToPath(new URL('./fixtures/browser-client.ts', import.meta.url))],
+    bundle: true,
+    format: 'esm',
+    platform: 'browser',
+    target: 'chrome120',
+    write: false,
+  });
+  const js = bundle.outputFiles[0]!.text;
+  server = createServer((req, res) => {
+    if (req.url?.startsWith('/trpc/')) {
+      const upstream = request(
+        { host: apiUrl.hostname, port: apiUrl.port, path: req.url, method: req.method, headers: req.headers },
+        (answer) => {
+          res.writeHead(answer.statusCode ?? 502, answer.headers);
+          answer.pipe(res);
+        },
+      );
+      req.pipe(upstream);
+      return;
+    }
+    if (req.url === '/app.js') {
+      res.writeHead(200, { 'content-type': 'text/javascript' }).end(js);
+      return;
+    }
+    res
+      .writeHead(200, { 'content-type': 'text/html' })
+      .end('<!doctype html><title>app</title><script type="module" src="/app.js"></script>');
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+});
+
+test.afterAll(async () => {
+  await new Promise((resolve) => server.close(resolve));
+});
+
+type Idem = {
+  trigger(
+    subscriber: string,
+    key?: string,
+  ): Promise<{
+    result: { transactionId: string };
+    info?: { key: string; replayed: boolean; attempts: number };
+  }>;
+  leavePending(subscriber: string, key: string): Promise<void>;
+  resumed: Promise<
+    { key: string; ok: boolean; data: { transactionId: string } | null; replayed: boolean | null }[]
+  >;
+  pending(): Promise<unknown[]>;
+};
+
+async function app(page: Page) {
+  await page.goto(`${origin}/`);
+  await page.waitForFunction(() => 'idem' in window);
+}
+
+test('C1/C6: in the browser a mutation gets its own UUIDv7 key; a retry of it is a replay, flagged, not an error', async ({
+  page,
+}) => {
+  await app(page);
+  const first = await page.evaluate(() => (window as unknown as { idem: Idem }).idem.trigger('browser-1'));
+  expect(first.info).toMatchObject({ replayed: false, attempts: 1 });
+  expect(first.info!.key).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-/);
+  const again = await page.evaluate(
+    (key) => (window as unknown as { idem: Idem }).idem.trigger('browser-1', key),
+    first.info!.key,
+  );
+  expect(again.info?.replayed).toBe(true);
+  expect(again.result.transactionId).toBe(first.result.transactionId);
+  expect(await page.evaluate(() => (window as unknown as { idem: Idem }).idem.pending())).toEqual([]);
+});
+
+test('C5: an answer lost after the server processed it is retried with the same key and replayed', async ({
+  page,
+}) => {
+  await app(page);
+  let dropped = 0;
+  await page.route('**/trpc/**', async (route) => {
+    if (dropped === 0) {
+      dropped++;
+      await route.fetch(); // the server does the work…
+      await route.abort('connectionreset'); // …and the answer never arrives
+      return;
+    }
+    await route.continue();
+  });
+  const outcome = await page.evaluate(() =>
+    (window as unknown as { idem: Idem }).idem.trigger('browser-lost'),
+  );
+  expect(dropped).toBe(1);
+  expect(outcome.info).toMatchObject({ replayed: true, attempts: 2 });
+});
+
+test('C3: an operation journaled in localStorage by a page that went away is finished on the next load, with its key', async ({
+  page,
+}) => {
+  await app(page);
+  const key = `browser-pending-${Date.now()}`;
+  await page.evaluate(
+    (k) => (window as unknown as { idem: Idem }).idem.leavePending('browser-pending', k),
+    key,
+  );
+  await page.reload();
+  await page.waitForFunction(() => 'idem' in window);
+  const resumed = await page.evaluate(() => (window as unknown as { idem: Idem }).idem.resumed);
+  expect(resumed).toEqual([expect.objectContaining({ key, ok: true, replayed: false })]);
+  // Sent again under its key, it is a replay of that one execution.
+  const again = await page.evaluate(
+    (k) => (window as unknown as { idem: Idem }).idem.trigger('browser-pending', k),
+    key,
+  );
+  expect(again.info?.replayed).toBe(true);
+  expect(again.result.transactionId).toBe(resumed[0]!.data!.transactionId);
+  expect(await page.evaluate(() => (window as unknown as { idem: Idem }).idem.pending())).toEqual([]);
+});
