@@ -30,6 +30,12 @@ const schema = z.object({
    * production, at least 16 characters; demo mode defaults to DEMO_ADMIN_TOKEN.
    */
   IDEM_ADMIN_TOKEN: z.string().optional(),
+  /** How long events (a key's story in the dashboard) are kept; the background purge deletes older ones. */
+  IDEM_EVENT_RETENTION_MS: z.coerce
+    .number()
+    .int()
+    .min(60_000)
+    .default(30 * 24 * 60 * 60 * 1000),
   /** Connections to PostgreSQL for the domain (Prisma) and for the key store (node-postgres), per process. */
   IDEM_DB_POOL_SIZE: z.coerce.number().int().min(1).max(200).default(10),
   IDEM_STORE_POOL_SIZE: z.coerce.number().int().min(1).max(200).default(5),
@@ -48,6 +54,7 @@ export interface ApiConfig {
   leaseMs: number | undefined;
   /** PostgreSQL pool sizes per process (domain, key store); many processes must stay under max_connections. */
   poolSize: number;
+  eventRetentionMs: number;
   storePoolSize: number;
   /** The admin router's bearer token (dashboard → API). */
   adminToken: string;
@@ -112,6 +119,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ApiConfig {
     purgeIntervalMs: e.IDEM_PURGE_INTERVAL_MS,
     leaseMs: e.IDEM_LEASE_MS,
     poolSize: e.IDEM_DB_POOL_SIZE,
+    eventRetentionMs: e.IDEM_EVENT_RETENTION_MS,
     storePoolSize: e.IDEM_STORE_POOL_SIZE,
     adminToken,
   };

@@ -165,11 +165,15 @@ export async function startApiServer(config: ApiConfig, options: ApiServerOption
     });
   });
 
-  // Expired keys are purged in bounded batches in the background (K7); natural keys never expire.
+  // Expired keys are purged in bounded batches in the background (K7; natural keys never expire), and events
+  // past their retention with them, so neither table grows without bound.
   const purge =
     config.purgeIntervalMs > 0
       ? setInterval(() => {
-          engine.purgeExpired().catch((error: unknown) => console.error('[api] purge failed:', error));
+          engine
+            .purgeExpired()
+            .then(() => engine.purgeEvents({ olderThanMs: config.eventRetentionMs }))
+            .catch((error: unknown) => console.error('[api] purge failed:', error));
         }, config.purgeIntervalMs)
       : null;
   purge?.unref();

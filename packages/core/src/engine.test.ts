@@ -2,6 +2,7 @@ import { openDatabase } from '@idem/db';
 import { describe, expect, it } from 'vitest';
 import { createEngine, type Decision, type Engine, type Execution } from './engine.ts';
 import { IdemError } from './errors.ts';
+import { idFloor } from './ids.ts';
 import { definePolicy, type PolicyOptions } from './policy.ts';
 import { REDACTED } from './redact.ts';
 import { createMemoryStore } from './stores/memory-store.ts';
@@ -253,6 +254,32 @@ describe('engine', () => {
     const purge = (await events(engine)).filter((e) => e.type === 'purge');
     expect(purge).toHaveLength(1);
     expect(purge[0]?.detail).toEqual({ deleted: 2500, batches: 3 });
+  });
+
+  it('events older than the retention are purged by the store clock; newer ones stay', async () => {
+    const now = 1_800_000_000_000;
+    const { engine, store } = setup({ clock: () => now });
+    const event = (ms: number, key: string) => ({
+      id: `${idFloor(ms).slice(0, 24)}${key.padStart(12, '0')}`,
+      keyId: null,
+      scope: 's',
+      procedure: 'p',
+      key,
+      type: 'replay' as const,
+      at: ms,
+      requestId: null,
+      fingerprint: null,
+      payload: null,
+      detail: null,
+    });
+    const day = 86_400_000;
+    await store.appendEvents([
+      event(now - 40 * day, '1'),
+      event(now - 31 * day, '2'),
+      event(now - 29 * day, '3'),
+    ]);
+    expect(await engine.purgeEvents({ olderThanMs: 30 * day, batchSize: 1 })).toBe(2);
+    expect((await store.listEvents({})).map((e) => e.key)).toEqual(['3']);
   });
 
   it('D5: release frees a stuck key and is recorded with its actor', async () => {

@@ -6,7 +6,7 @@ import { IdemError, type IdemErrorCode } from './errors.ts';
 import { EventBuffer, type EventBufferOptions } from './event-buffer.ts';
 import type { EventDetail, IdemEvent, IdemEventType } from './events.ts';
 import { type Fingerprint, type FingerprintInput, fingerprint } from './fingerprint.ts';
-import { newId } from './ids.ts';
+import { idFloor, newId } from './ids.ts';
 import { checkKey } from './key.ts';
 import type { BeginInput, ExecuteReason } from './key-machine.ts';
 import { type Policy, storesOutcome } from './policy.ts';
@@ -126,6 +126,11 @@ export interface Engine {
   release(ref: KeyRef, actor: string): Promise<KeyRecord | undefined>;
   /** Deletes expired keys in bounded batches, yielding between them so writers go on (K7). */
   purgeExpired(options?: PurgeOptions): Promise<PurgeProgress>;
+  /**
+   * Deletes events older than `olderThanMs` (by the store's clock), in bounded batches; returns how many went.
+   * Stores that bound their events themselves (Redis) delete nothing here.
+   */
+  purgeEvents(options: { olderThanMs: number; batchSize?: number; signal?: AbortSignal }): Promise<number>;
   /** Records an event the edge observed (e.g. a natural duplicate, N5). */
   record(
     type: IdemEventType,
@@ -495,6 +500,20 @@ export function createEngine(options: EngineOptions): Engine {
       const all: KeyRef = { scope: '*', procedure: '*', key: '*' };
       emit('purge', all, await guard('now', () => store.now()), { detail: { ...progress } });
       return progress;
+    },
+    async purgeEvents(opts) {
+      const purge = store.purgeEventsBefore?.bind(store);
+      if (purge === undefined) return 0;
+      const before = idFloor((await guard('now', () => store.now())) - opts.olderThanMs);
+      const batchSize = opts.batchSize ?? 1000;
+      let deleted = 0;
+      while (!opts.signal?.aborted) {
+        const n = await guard('purge events', () => purge(before, batchSize));
+        deleted += n;
+        if (n < batchSize) break;
+        await new Promise((resolve) => setImmediate(resolve));
+      }
+      return deleted;
     },
     record(type, ref, fields = {}) {
       void store.now().then(

@@ -32,3 +32,12 @@ export function newId(): string {
   }
   return v7({ random, msecs: lastMs, seq });
 }
+
+/**
+ * The smallest UUIDv7 of a millisecond: every id made at or after `ms` sorts at or above it, every earlier one
+ * below. Lets "older than" be a range on the primary key.
+ */
+export function idFloor(ms: number): string {
+  const hex = Math.max(0, Math.floor(ms)).toString(16).padStart(12, '0').slice(-12);
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-7000-8000-000000000000`;
+}

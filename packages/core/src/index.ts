@@ -56,7 +56,7 @@ export {
   fingerprint,
   fingerprintMatches,
 } from './fingerprint.ts';
-export { newId } from './ids.ts';
+export { idFloor, newId } from './ids.ts';
 export { type KeyCheck, type KeyRules, checkKey } from './key.ts';
 export {
   type AdminAnswer,

@@ -55,6 +55,11 @@ export interface IdempotencyStore {
   /** Deletes up to `limit` expired, unheld keys; returns how many went. */
   purgeExpired(limit: number): Promise<number>;
   appendEvents(events: readonly IdemEvent[]): Promise<void>;
+  /**
+   * Deletes up to `limit` events whose id sorts before `id` (ids are UUIDv7, so: older than its time); returns
+   * how many went. Optional: a store that bounds its events itself (Redis) has none.
+   */
+  purgeEventsBefore?(id: string, limit: number): Promise<number>;
   listEvents(query: EventQuery): Promise<IdemEvent[]>;
   /**
    * Resolves when the key is no longer as `seen` (completed, abandoned, released, taken over) or after

@@ -5,7 +5,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { adminOf, type IdempotencyAdmin, type KeyPage, keyState } from '../admin.ts';
 import type { IdemEvent } from '../events.ts';
 import { fingerprint } from '../fingerprint.ts';
-import { newId } from '../ids.ts';
+import { idFloor, newId } from '../ids.ts';
 import type { BeginInput, MismatchAction } from '../index.ts';
 import type { Outcome } from '../record.ts';
 import type { BeginResult, FenceRef, IdempotencyStore } from '../store.ts';
@@ -426,6 +426,33 @@ export function storeConformance(name: string, open: () => Promise<ConformanceHa
       await store.complete(ref, { ok: true, status: 200, body });
       const replay = await store.begin(req);
       expect(replay.answer.kind === 'replay' && replay.answer.outcome.body === body).toBe(true);
+    });
+
+    it('events older than a point go by id range, in bounded batches (stores that keep events forever)', async (context) => {
+      if (store.purgeEventsBefore === undefined) return context.skip();
+      const at = await store.now();
+      const make = (ms: number, i: number): IdemEvent => ({
+        id: `${idFloor(ms).slice(0, 24)}${String(i).padStart(12, '0')}`,
+        keyId: null,
+        scope: 'caller-a',
+        procedure: 'retention',
+        key: `k${i}`,
+        type: 'replay',
+        at: ms,
+        requestId: null,
+        fingerprint: null,
+        payload: null,
+        detail: null,
+      });
+      const old = Array.from({ length: 5 }, (_, i) => make(at - 40 * 86_400_000, i));
+      const recent = Array.from({ length: 3 }, (_, i) => make(at, 100 + i));
+      await store.appendEvents([...old, ...recent]);
+      const cutoff = idFloor(at - 30 * 86_400_000);
+      expect(await store.purgeEventsBefore(cutoff, 2)).toBe(2);
+      expect(await store.purgeEventsBefore(cutoff, 10)).toBe(3);
+      expect(await store.purgeEventsBefore(cutoff, 10)).toBe(0);
+      const left = await store.listEvents({ procedure: 'retention' });
+      expect(left.map((e) => e.key).sort()).toEqual(['k100', 'k101', 'k102']);
     });
 
     it('D2: events are appended and listed newest first, filtered and paged', async () => {

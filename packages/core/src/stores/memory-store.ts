@@ -96,6 +96,12 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): MemoryStore
       events.push(...batch);
       if (events.length > maxEvents) events = events.slice(events.length - maxEvents);
     },
+    async purgeEventsBefore(id: string, limit: number): Promise<number> {
+      let n = 0;
+      while (n < limit && n < events.length && events[n]!.id < id) n++;
+      events.splice(0, n);
+      return n;
+    },
     async listEvents(query: EventQuery): Promise<IdemEvent[]> {
       const limit = query.limit ?? 100;
       const out: IdemEvent[] = [];

@@ -125,6 +125,9 @@ function statements(d: Dialect) {
         WHERE expires_at <= ${d.now} AND (status = 'completed' OR lease_expires_at IS NULL OR lease_expires_at <= ${d.now})
         LIMIT ${d.typed('$1', 'int')} ${d.skipLocked})`),
     now: c(`SELECT ${d.nowMs} AS db_now`),
+    // Events by primary key range (ids are UUIDv7): old ones go in batches without scanning the table.
+    purgeEvents: c(`DELETE FROM idem_events WHERE id IN (
+        SELECT id FROM idem_events WHERE id < $1 ORDER BY id LIMIT ${d.typed('$2', 'int')})`),
   };
 }
 
@@ -341,6 +344,9 @@ export function createSqlStore(options: SqlStoreOptions): IdempotencyStore & Adm
       );
       if (args.length !== events.length * EVENT_COLUMNS) throw new Error('event row shape mismatch');
       await atomically((on) => on.$executeRawUnsafe(st.sql, ...bind(st, args)));
+    },
+    async purgeEventsBefore(id, limit) {
+      return atomically((on) => on.$executeRawUnsafe(s.purgeEvents.sql, ...bind(s.purgeEvents, [id, limit])));
     },
     async listEvents(q: EventQuery) {
       const where: string[] = [];
