@@ -1,17 +1,48 @@
 // idem's client in a real browser (Debian's Chromium): the link bundled for the web, its journal in
 // localStorage, a response lost after the server did the work, and a page reloaded with an operation pending.
+import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
 import { createServer, request, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { expect, type Page, test } from '@playwright/test';
 import { build } from 'esbuild';
 
-const apiUrl = new URL(process.env.PW_IDEM_API_URL ?? 'http://127.0.0.1:4310');
+let api: ChildProcess;
+let apiUrl: URL;
 let server: Server;
 let origin: string;
 
+// An API of its own on a fresh database, so the dashboard story's counts are not this spec's business.
+function startApi(): Promise<URL> {
+  const main = fileURLToPath(new URL('../apps/api/src/main.ts', import.meta.url));
+  const database = join(mkdtempSync(join(tmpdir(), 'idem-web-client-')), 'api.db');
+  api = spawn(process.execPath, ['--import', 'tsx', main], {
+    env: {
+      ...process.env,
+      PORT: '0',
+      DATABASE_URL: `file:${database}`,
+      IDEM_MODE: 'demo',
+      IDEM_PURGE_INTERVAL_MS: '0',
+    },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  return new Promise((resolve, reject) => {
+    let out = '';
+    api.stdout!.on('data', (chunk: Buffer) => {
+      out += chunk.toString();
+      const url = /listening on (http:\/\/\S+)/.exec(out)?.[1];
+      if (url) resolve(new URL(url));
+    });
+    api.once('exit', (code) => reject(new Error(`the API exited (${code}): ${out}`)));
+  });
+}
+
 // A tiny web app: one page and its bundle, with /trpc passed through to the API on the same origin.
 test.beforeAll(async () => {
+  apiUrl = await startApi();
   const bundle = await build({
     entryPoints: [fileURLToPath(new URL('./fixtures/browser-client.ts', import.meta.url))],
     bundle: true,
@@ -47,6 +78,7 @@ test.beforeAll(async () => {
 
 test.afterAll(async () => {
   await new Promise((resolve) => server.close(resolve));
+  api.kill('SIGTERM');
 });
 
 type Idem = {
