@@ -11,7 +11,8 @@ const apiPort = env.PORT ?? '4000';
 const children = [];
 
 function run(name, command, args, options = {}) {
-  const child = spawn(command, args, { cwd: root, stdio: 'inherit', env: { ...env, ...options.env } });
+  // Each child leads a process group of its own, so stopping it stops what it started too (npm → next-server).
+  const child = spawn(command, args, { cwd: root, stdio: 'inherit', env: { ...env, ...options.env }, detached: true });
   child.on('exit', (code, signal) => {
     if (stopping) return;
     console.error(`[idem] ${name} stopped (${signal ?? `exit ${code}`}); stopping the rest.`);
@@ -24,7 +25,14 @@ function run(name, command, args, options = {}) {
 let stopping = false;
 function stop(code = 0) {
   stopping = true;
-  for (const child of children) if (child.exitCode === null) child.kill('SIGTERM');
+  for (const child of children) {
+    if (child.exitCode !== null) continue;
+    try {
+      process.kill(-child.pid, 'SIGTERM');
+    } catch {
+      child.kill('SIGTERM');
+    }
+  }
   setTimeout(() => process.exit(code), 500).unref();
 }
 process.on('SIGINT', () => stop(0));
