@@ -12,7 +12,12 @@ const children = [];
 
 function run(name, command, args, options = {}) {
   // Each child leads a process group of its own, so stopping it stops what it started too (npm → next-server).
-  const child = spawn(command, args, { cwd: root, stdio: 'inherit', env: { ...env, ...options.env }, detached: true });
+  const child = spawn(command, args, {
+    cwd: root,
+    stdio: 'inherit',
+    env: { ...env, ...options.env },
+    detached: true,
+  });
   child.on('exit', (code, signal) => {
     if (stopping) return;
     console.error(`[idem] ${name} stopped (${signal ?? `exit ${code}`}); stopping the rest.`);
