@@ -31,8 +31,20 @@ const TRANSIENT_CODES = new Set([
   'SQLITE_BUSY',
 ]);
 
+// Prisma's driver adapters (7.x) classify what the driver reported; these kinds mean "the database, not the query".
+const TRANSIENT_KINDS = new Set([
+  'DatabaseNotReachable',
+  'ConnectionClosed',
+  'SocketTimeout',
+  'TooManyConnections',
+  'TransactionWriteConflict',
+  'TransactionAlreadyClosed',
+]);
+
+// What node-postgres and Prisma say when the connection went away; seen in the outage suite, where the first query
+// after a terminated backend may fail with any of them depending on timing.
 const TRANSIENT_MESSAGE =
-  /connection (?:terminated|closed|refused|reset|lost)|server closed the connection|can't reach database|terminating connection|database is locked/i;
+  /connection (?:terminated|closed|refused|reset|lost)|server (?:has )?closed the connection|not queryable|can't reach database|terminating connection|database is locked/i;
 
 /**
  * The default test for transient database failures: walks the error and its causes for known codes and messages.
@@ -42,8 +54,9 @@ const TRANSIENT_MESSAGE =
  */
 export function isTransientDatabaseError(error: unknown): boolean {
   const seen = new Set<unknown>();
-  let current: unknown = error;
-  while (current !== null && typeof current === 'object' && !seen.has(current)) {
+  const queue: unknown[] = [error];
+  for (let current = queue.pop(); current !== undefined; current = queue.pop()) {
+    if (current === null || typeof current !== 'object' || seen.has(current)) continue;
     seen.add(current);
     const e = current as {
       name?: unknown;
@@ -51,11 +64,16 @@ export function isTransientDatabaseError(error: unknown): boolean {
       message?: unknown;
       cause?: unknown;
       kind?: unknown;
+      originalCode?: unknown;
+      meta?: { driverAdapterError?: unknown } | null;
     };
     if (e.name === 'PrismaClientInitializationError' || e.name === 'PrismaClientRustPanicError') return true;
     if (typeof e.code === 'string' && TRANSIENT_CODES.has(e.code)) return true;
+    if (typeof e.originalCode === 'string' && TRANSIENT_CODES.has(e.originalCode)) return true;
+    if (typeof e.kind === 'string' && TRANSIENT_KINDS.has(e.kind)) return true;
     if (typeof e.message === 'string' && TRANSIENT_MESSAGE.test(e.message)) return true;
-    current = e.cause;
+    // A Prisma request error carries the adapter's error in its meta, besides any cause.
+    queue.push(e.cause, e.meta?.driverAdapterError);
   }
   return false;
 }
