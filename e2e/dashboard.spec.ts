@@ -272,6 +272,11 @@ test('D5: the support role reads everything but cannot act', async ({ page }, in
   await expect(page.getByRole('button', { name: /Release key/ })).toHaveCount(0);
   await snap(page, 'key-story-support', info);
   await signOut(page);
+  // A login configured by its scrypt hash (npm run hash-password) signs in like any other, as support.
+  await signIn(page, 'hana', 'hana-reads-everything');
+  await page.goto('/actions');
+  await expect(page.getByRole('heading', { name: 'Actions are for admins' })).toBeVisible();
+  await signOut(page);
 });
 
 test('D5: an admin releases the stuck lease, and the audit log says who, what, when, before and after', async ({

@@ -67,7 +67,7 @@ export function worker(...args: string[]): { keys: string[]; leaseOwner: string 
   return JSON.parse(out.trim().split('\n').at(-1)!) as { keys: string[]; leaseOwner: string };
 }
 
-export async function signIn(page: Page, user: 'admin' | 'support', password = 'demo'): Promise<void> {
+export async function signIn(page: Page, user: string, password = 'demo'): Promise<void> {
   await page.goto('/login');
   await page.getByLabel('User name').fill(user);
   await page.getByLabel('Password').fill(password);

@@ -25,7 +25,7 @@ export async function login(_: LoginState, form: FormData): Promise<LoginState> 
   const name = String(form.get('username') ?? '').trim();
   const password = String(form.get('password') ?? '');
   if (name === '' || password === '') return { error: 'Enter your user name and password.', username: name };
-  const result = checkLogin(name, password);
+  const result = await checkLogin(name, password);
   if (!result.ok) {
     return {
       username: name,

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { loadConfig, parseUsers } from './config';
+import { hashPassword } from './password';
 
 const strong = { IDEM_ADMIN_TOKEN: 'a-long-admin-token-0123456789', IDEM_SESSION_SECRET: 's'.repeat(40) };
 
@@ -31,6 +32,16 @@ describe('dashboard configuration (D5)', () => {
     expect(config.users.map((u) => u.name)).toEqual(['ann', 'sam']);
     expect(config.users.some((u) => u.password === 'demo')).toBe(false);
     expect(config.secureCookies).toBe(true);
+  });
+
+  it('production takes scrypt hashes (the length rule was applied when hashing) and refuses malformed ones', async () => {
+    const hash = await hashPassword('staple-staple-staple');
+    const prod = { IDEM_MODE: 'production', ...strong };
+    const config = loadConfig({ ...prod, IDEM_DASHBOARD_USERS: `ann:admin:${hash}` });
+    expect(config.users).toEqual([{ name: 'ann', role: 'admin', password: hash }]);
+    expect(() => loadConfig({ ...prod, IDEM_DASHBOARD_USERS: 'ann:admin:scrypt$1$2$3' })).toThrow(
+      /scrypt hash of "ann" is malformed/,
+    );
   });
 
   it('reads name:role:password entries, passwords may hold colons', () => {

@@ -2,12 +2,14 @@
 // holds the admin token and the session secret, which never reach a browser.
 import 'server-only';
 import { createHash } from 'node:crypto';
+import { isPasswordHash, parsePasswordHash } from './password';
 
 export type Role = 'admin' | 'support';
 
 export interface StaffUser {
   readonly name: string;
   readonly role: Role;
+  /** A scrypt hash (`scrypt$…`, from `npm run hash-password`) or, in trials, the password itself. */
   readonly password: string;
 }
 
@@ -31,7 +33,10 @@ export const DEMO_USERS: readonly StaffUser[] = [
 ];
 export const DEMO_ADMIN_TOKEN = 'demo-admin-token';
 
-/** Parses IDEM_DASHBOARD_USERS: `name:role:password` entries, comma-separated (the password may hold ':'). */
+/**
+ * Parses IDEM_DASHBOARD_USERS: `name:role:password` entries, comma-separated; the password is a scrypt hash from
+ * `npm run hash-password` (recommended) or plain text, which may hold ':' but not ','.
+ */
 export function parseUsers(text: string): StaffUser[] {
   const users: StaffUser[] = [];
   for (const entry of text
@@ -42,6 +47,11 @@ export function parseUsers(text: string): StaffUser[] {
     const password = rest.join(':');
     if (!name || (role !== 'admin' && role !== 'support') || password === '') {
       throw new Error(`IDEM_DASHBOARD_USERS: "${name ?? ''}:…" is not name:admin|support:password`);
+    }
+    if (isPasswordHash(password) && parsePasswordHash(password) === undefined) {
+      throw new Error(
+        `IDEM_DASHBOARD_USERS: the scrypt hash of "${name}" is malformed; make a new one with npm run hash-password`,
+      );
     }
     users.push({ name, role, password });
   }
@@ -76,7 +86,8 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>> = p
         `production mode refuses demo passwords (users: ${demo.map((u) => u.name).join(', ')})`,
       );
     }
-    const weak = users.filter((u) => u.password.length < 12);
+    // A hash hides the length; `npm run hash-password` applies the same rule before hashing.
+    const weak = users.filter((u) => !isPasswordHash(u.password) && u.password.length < 12);
     if (weak.length > 0) {
       throw new Error(
         `production passwords need 12 characters or more (users: ${weak.map((u) => u.name).join(', ')})`,

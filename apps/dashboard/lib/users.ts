@@ -1,27 +1,25 @@
 // Checks a login against the configured staff users, in constant time, and slows down guessing: after five
 // failures for one user name within a quarter hour, that name is locked until the quarter hour has passed.
 import 'server-only';
-import { createHash, timingSafeEqual } from 'node:crypto';
 import { config, type StaffUser } from './config';
+import { verifyPassword } from './password';
 
 const WINDOW_MS = 15 * 60 * 1000;
 const MAX_FAILURES = 5;
 const failures = new Map<string, { count: number; since: number }>();
 
-const digest = (s: string) => createHash('sha256').update(s).digest();
-
 export type LoginResult =
   | { readonly ok: true; readonly user: StaffUser }
   | { readonly ok: false; readonly reason: 'invalid' | 'locked' };
 
-export function checkLogin(name: string, password: string, now = Date.now()): LoginResult {
+export async function checkLogin(name: string, password: string, now = Date.now()): Promise<LoginResult> {
   const record = failures.get(name);
   if (record !== undefined && now - record.since > WINDOW_MS) failures.delete(name);
   if ((failures.get(name)?.count ?? 0) >= MAX_FAILURES) return { ok: false, reason: 'locked' };
   let match: StaffUser | undefined;
-  // Compare against every user so that timing says nothing about which names exist.
+  // Check against every user so that timing says nothing about which names exist.
   for (const user of config().users) {
-    const same = timingSafeEqual(digest(user.password), digest(password));
+    const same = await verifyPassword(user.password, password);
     if (user.name === name && same) match = user;
   }
   if (match !== undefined) {
