@@ -2,6 +2,7 @@
 // fingerprints at 1, 10 and 100 KB, the key reducer, the memory store, and the engine's CPU per call at 1 KB.
 // Prints one line `RESULT <json>` for the runner.
 import {
+  canonicalJson,
   createEngine,
   definePolicy,
   fingerprint,
@@ -11,6 +12,7 @@ import {
   type BeginInput,
 } from '@idem/core';
 import { createMemoryStore } from '@idem/core/memory';
+import canonicalize from 'canonicalize';
 import { Bench } from 'tinybench';
 import { payloadOf } from './arms.ts';
 
@@ -27,6 +29,13 @@ const bench = new Bench({ time: quick ? 200 : 2_000, warmup: true });
 for (const kb of [1, 10, 100]) {
   const value = payloadOf(kb * 1024);
   const raw = JSON.stringify(value);
+  // Ours against the maintained library it replaced, on the same unsorted payload, in the same run.
+  bench.add(`canonical JSON ${kb} KB: idem`, () => {
+    canonicalJson(value);
+  });
+  bench.add(`canonical JSON ${kb} KB: canonicalize package`, () => {
+    canonicalize(value);
+  });
   bench.add(`fingerprint canonical ${kb} KB`, () => {
     fingerprint({ value });
   });

@@ -91,6 +91,9 @@ export function renderMarkdown(
     );
     for (const [name, t] of Object.entries(micro.tasks))
       push(`| ${name} | ${n1(t.meanUs)} | ${n1(t.p50Us)} | ${n1(t.p99Us)} | ${t.samples} |`);
+    const ratios = canonicalRatios(micro);
+    if (ratios.length > 0)
+      push('', `Canonical JSON, idem against the canonicalize package (mean): ${ratios.join('; ')}.`);
     push(
       '',
       `Engine CPU per call at 1 KB (process.cpuUsage over ${micro.engineCpuUs.calls} calls, memory store, events on): first call ${n1(micro.engineCpuUs.firstCall)} µs, replay ${n1(micro.engineCpuUs.replay)} µs.`,
@@ -98,4 +101,18 @@ export function renderMarkdown(
     );
   }
   return `${lines.join('\n')}\n`;
+}
+
+/** `1 KB 1.6× faster`, … for each size both canonicalisers ran at. */
+export function canonicalRatios(micro: MicroResult): string[] {
+  const out: string[] = [];
+  for (const [name, ours] of Object.entries(micro.tasks)) {
+    const size = /^canonical JSON (.+): idem$/.exec(name)?.[1];
+    const theirs =
+      size === undefined ? undefined : micro.tasks[`canonical JSON ${size}: canonicalize package`];
+    if (size !== undefined && theirs !== undefined) {
+      out.push(`${size} ${(theirs.meanUs / ours.meanUs).toFixed(2)}× as fast`);
+    }
+  }
+  return out;
 }

@@ -49,7 +49,21 @@ describe('fingerprint', () => {
   it('K10: matches the reference RFC 8785 implementation (canonicalize) on any JSON value, sorted or not', () => {
     const keyish = fc.oneof(
       fc.string(),
-      fc.constantFrom('0', '1', '10', '2', '01', '-1', '1.5', 'é', '\u20ac', '\ud83d\ude00', ''),
+      fc.constantFrom(
+        '0',
+        '1',
+        '10',
+        '2',
+        '01',
+        '-1',
+        '1.5',
+        'é',
+        '\u20ac',
+        '\ud83d\ude00',
+        '',
+        '__proto__',
+        'toJSON',
+      ),
     );
     const value = fc.letrec((tie) => ({
       node: fc.oneof(
@@ -78,6 +92,14 @@ describe('fingerprint', () => {
     );
     // Integer-like keys are enumerated numerically by JavaScript but sorted as strings by RFC 8785.
     expect(canonicalJson({ 10: 'a', 2: 'b', 1: 'c' })).toBe('{"1":"c","10":"a","2":"b"}');
+    // Each way through the canonicaliser: already in order, unsorted, and the cases a sorted copy cannot carry.
+    expect(canonicalJson({ a: [1, { b: 2 }], c: 'x' })).toBe('{"a":[1,{"b":2}],"c":"x"}');
+    expect(canonicalJson({ c: 'x', a: [1, { d: 1, b: 2 }] })).toBe('{"a":[1,{"b":2,"d":1}],"c":"x"}');
+    expect(canonicalJson(JSON.parse('{"z":1,"__proto__":{"y":2,"x":1}}'))).toBe(
+      '{"__proto__":{"x":1,"y":2},"z":1}',
+    );
+    expect(canonicalJson({ b: new Date(0), a: 1 })).toBe('{"a":1,"b":"1970-01-01T00:00:00.000Z"}');
+    expect(() => canonicalJson({ b: [Number.NaN], a: 1 })).toThrow(IdemError);
   });
 
   it('K10: byte-exact mode tells apart payloads canonical mode treats as equal', () => {
