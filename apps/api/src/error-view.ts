@@ -2,6 +2,7 @@
 // renders it as `{ error: { type, code, message, requestId } }` (seed 001's envelope).
 import type { TRPCError } from '@trpc/server';
 import { errorStatus, IdempotencyRefusal, idempotencyErrorData } from '@idem/trpc';
+import { MAX_JSON_DEPTH } from './http/depth.ts';
 
 export interface ErrorView {
   status: number;
@@ -51,6 +52,19 @@ export function describeError(error: TRPCError, requestId: string | null): Error
       message: error.message,
       requestId: original,
       idempotency: idem.idempotency,
+    };
+  }
+  // tRPC could not read the request's input: the same codes as the REST door's own parser gives.
+  if (error.code === 'BAD_REQUEST' && (cause instanceof SyntaxError || cause instanceof RangeError)) {
+    const tooDeep = cause instanceof RangeError;
+    return {
+      status: 400,
+      type: 'invalid_request_error',
+      code: tooDeep ? 'payload_too_deep' : 'malformed_json',
+      message: tooDeep
+        ? `Inputs may nest at most ${MAX_JSON_DEPTH} levels.`
+        : `Malformed JSON body: ${cause.message}`,
+      requestId: original,
     };
   }
   const status = errorStatus(error);

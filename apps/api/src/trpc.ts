@@ -24,11 +24,13 @@ export const t = initTRPC.context<Context>().create({
   transformer: superjson,
   errorFormatter({ shape, error, ctx }) {
     const view = describeError(error, ctx?.http.requestId ?? null);
+    // tRPC adds the stack trace unless NODE_ENV is production; callers never get server paths, in any mode.
+    const { stack: _stack, ...data } = shape.data;
     return {
       ...shape,
       message: view.message,
       data: {
-        ...shape.data,
+        ...data,
         httpStatus: view.status,
         appCode: view.code,
         requestId: view.requestId,

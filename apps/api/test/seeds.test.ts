@@ -457,6 +457,26 @@ for (const provider of ['sqlite', 'postgresql'] as const) {
         expect(trpc.status).toBe(400);
       });
 
+      it('errors on /trpc carry a stable code and no stack trace or server path, in any mode', async () => {
+        const deep = `{"json":{"name":"welcome","to":{"subscriberId":"s"},"payload":${'{"a":'.repeat(5000)}1${'}'.repeat(5000)}}}`;
+        const answers = [
+          await h.post('/trpc/novu.events.trigger', '{"json":{}}', { 'x-api-key': '' }),
+          await h.post('/trpc/salesbricks.usage.report', '{"json": '),
+          await h.post('/trpc/novu.events.trigger', deep),
+          await h.post('/trpc/novu.events.trigger', '{"json":{"name":"welcome"}}'),
+        ];
+        expect(answers.map((a) => [a.status, a.json.error.json.data.appCode])).toEqual([
+          [401, 'unauthorized'],
+          [400, 'malformed_json'],
+          [400, 'payload_too_deep'],
+          [400, 'validation_error'],
+        ]);
+        for (const a of answers) {
+          expect(a.json.error.json.data.stack).toBeUndefined();
+          expect(a.text).not.toMatch(/\bat \S+ \(|\/src\/|node_modules/);
+        }
+      });
+
       it('the idempotency store down → 503 with a stable code, and the mutation does not run', async () => {
         const prisma = h.api.database.prisma as unknown as { $executeRawUnsafe(q: string): Promise<number> };
         await prisma.$executeRawUnsafe('ALTER TABLE idem_keys RENAME TO idem_keys_away');

@@ -13,7 +13,8 @@ const next = createRequire(import.meta.url).resolve('next/dist/bin/next');
 const env = { ...process.env, NEXT_TELEMETRY_DISABLED: '1' };
 const mode = env.IDEM_MODE === 'production' ? 'production' : 'demo';
 const port = env.IDEM_DASHBOARD_PORT ?? '3000';
-const host = env.IDEM_DASHBOARD_HOST;
+// Loopback unless told otherwise, like the API: demo logins are public, so the network must opt in.
+const host = env.IDEM_DASHBOARD_HOST || '127.0.0.1';
 
 /** A hash of everything the build is made from, so an edited checkout is rebuilt before it is served. */
 function sourceHash() {
@@ -54,14 +55,14 @@ if (!built) {
 
 if (mode === 'demo' && !env.IDEM_SESSION_SECRET) env.IDEM_SESSION_SECRET = randomBytes(32).toString('hex');
 
-const args = [next, 'start', '--port', port, ...(host ? ['--hostname', host] : [])];
+const args = [next, 'start', '--port', port, '--hostname', host];
 const child = spawn(process.execPath, args, { cwd: app, stdio: ['ignore', 'pipe', 'inherit'], env });
 let announced = false;
 child.stdout.on('data', (chunk) => {
   process.stdout.write(chunk);
   if (!announced && /ready|started server|Local:/i.test(String(chunk))) {
     announced = true;
-    const url = `http://${host && host !== '0.0.0.0' && host !== '::' ? host : 'localhost'}:${port}`;
+    const url = `http://${host !== '0.0.0.0' && host !== '::' ? host : 'localhost'}:${port}`;
     console.log(`[dashboard] idem dashboard on ${url} (API: ${env.IDEM_API_URL ?? 'http://127.0.0.1:4000'})`);
     if (mode === 'demo') {
       console.log('[dashboard] demo mode; logins: admin / demo (admin, may act), support / demo (read-only)');
