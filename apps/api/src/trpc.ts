@@ -7,7 +7,7 @@ import type { Caller } from './auth.ts';
 import type { DomainClient } from './db.ts';
 import { fail } from './errors.ts';
 import { describeError } from './error-view.ts';
-import { MAX_JSON_DEPTH, tooDeep } from './http/depth.ts';
+import { inputShapeProblem, MAX_JSON_DEPTH, MAX_JSON_VALUES } from './http/depth.ts';
 
 export interface Context {
   caller: Caller | null;
@@ -43,10 +43,14 @@ export const t = initTRPC.context<Context>().create({
 
 export const router = t.router;
 
-/** Every procedure refuses over-deep input with a 400 before anything walks it (see http/depth.ts). */
-export const publicProcedure = t.procedure.use(async function inputDepth({ getRawInput, next }) {
-  if (tooDeep(await getRawInput())) {
+/** Every procedure refuses input too deep or too large to walk before anything walks it (see http/depth.ts). */
+export const publicProcedure = t.procedure.use(async function inputShape({ getRawInput, next }) {
+  const problem = inputShapeProblem(await getRawInput());
+  if (problem === 'too_deep') {
     throw fail(400, 'payload_too_deep', `Inputs may nest at most ${MAX_JSON_DEPTH} levels.`);
+  }
+  if (problem === 'too_many_values') {
+    throw fail(413, 'payload_too_large', `Inputs may hold at most ${MAX_JSON_VALUES} values.`);
   }
   return next();
 });

@@ -1,7 +1,7 @@
 // Every behaviour of the five seed documents, over real HTTP against a started API, on SQLite and on
 // PostgreSQL. Test names carry the SPEC.md ids they prove.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type Harness, KEY_B, startHarness, uniqueKey } from './harness.ts';
+import { type Harness, KEY_B, send, startHarness, uniqueKey } from './harness.ts';
 
 for (const provider of ['sqlite', 'postgresql'] as const) {
   describe(`the seeds' routes on ${provider}`, () => {
@@ -455,6 +455,50 @@ for (const provider of ['sqlite', 'postgresql'] as const) {
         expect(rest.json.error.message).toMatch(/Malformed JSON/);
         const trpc = await h.post('/trpc/salesbricks.usage.report', '{"json": ');
         expect(trpc.status).toBe(400);
+      });
+
+      it('a few KB whose superjson references expand to 2^28 paths is refused at once, before the API key is checked', async () => {
+        // Each level's `a` is declared equal to the level below's `b`: one object under exponentially many paths.
+        const levels = 28;
+        let x: unknown = null;
+        for (let i = 0; i < levels; i++) x = { a: x, b: null };
+        const path = (n: number) => ['x', ...Array<string>(n).fill('a')].join('.');
+        const equal: Record<string, string[]> = {};
+        for (let i = 1; i < levels; i++) equal[path(i)] = [i > 1 ? `${path(i - 1)}.b` : 'x.b'];
+        const body = JSON.stringify({ json: { x }, meta: { referentialEqualities: equal } });
+        expect(body.length).toBeLessThan(4096);
+        for (const headers of [{ 'x-api-key': '' }, {}] as Record<string, string>[]) {
+          const answer = await h.post('/trpc/novu.events.trigger', body, headers);
+          expect([answer.status, answer.json.error.json.data.appCode]).toEqual([413, 'payload_too_large']);
+        }
+        expect((await send(`${h.api.url}/healthz`, { method: 'GET' })).status).toBe(200);
+      });
+
+      it('K1: a REST route takes its key from its own header only, never from the tRPC batch-keys header', async () => {
+        const usage = {
+          order_id: 'ord_1',
+          internal_usage_id: uniqueKey(),
+          quantity: 1,
+          occurred_at: '2026-11-27T10:00:00Z',
+        };
+        const key = uniqueKey();
+        const first = await h.post('/v1/usage', usage, { 'X-SALESBRICKS-IDEMPOTENT-OPERATION-KEY': key });
+        expect(first.status).toBe(201);
+        const other = await h.post(
+          '/v1/usage',
+          { ...usage, internal_usage_id: uniqueKey() },
+          {
+            'X-SALESBRICKS-IDEMPOTENT-OPERATION-KEY': uniqueKey(),
+            'X-Idempotency-Keys': JSON.stringify({ 0: key }),
+          },
+        );
+        expect(other.status).toBe(201);
+        expect(other.json.id).not.toBe(first.json.id);
+      });
+
+      it('a malformed escape in a REST path is 404 route_not_found, not a 500', async () => {
+        const answer = await h.post('/v1/documents/%E0%A4%A/delivery', { execution_id: uniqueKey() });
+        expect([answer.status, answer.json.error.code]).toEqual([404, 'route_not_found']);
       });
 
       it('errors on /trpc carry a stable code and no stack trace or server path, in any mode', async () => {

@@ -1,18 +1,35 @@
-// JSON nested thousands deep parses fine but overflows the stack of whatever walks it later (a serialiser, a
-// validator), which would answer 500 to bad input. Both doors refuse it first, with a 400.
+// Input whose shape would make whatever walks it later (a serialiser, a validator, the fingerprint, the
+// redactor) fail or take unbounded time is refused first, with a 400 or 413, by both doors:
+// - JSON nested thousands deep parses fine but overflows the stack of a recursive walker (a 500 to bad input);
+// - superjson's referentialEqualities let a body of a few KB make one object appear under 2^n paths, so a tree
+//   walk of it never ends (a 2.4 KB request held the process for 25 s before this guard counted values).
 
 /** Deepest nesting of arrays and objects accepted in a request body. */
 export const MAX_JSON_DEPTH = 64;
 
-/** Whether a parsed JSON value nests deeper than `limit`; iterative, so it cannot overflow itself. */
-export function tooDeep(value: unknown, limit = MAX_JSON_DEPTH): boolean {
+/**
+ * Most values (objects, arrays and primitives, each shared one counted at every place it appears) accepted in
+ * one input. A 1 MiB body of distinct values holds at most about 524 000 (`[0,0,…]`); real inputs hold far fewer.
+ */
+export const MAX_JSON_VALUES = 500_000;
+
+export type InputShapeProblem = 'too_deep' | 'too_many_values';
+
+/** What is wrong with a parsed input's shape, or null; iterative and bounded by the limits it checks. */
+export function inputShapeProblem(
+  value: unknown,
+  limits: { depth?: number; values?: number } = {},
+): InputShapeProblem | null {
+  const maxDepth = limits.depth ?? MAX_JSON_DEPTH;
+  const maxValues = limits.values ?? MAX_JSON_VALUES;
+  let values = 0;
   const stack: [unknown, number][] = [[value, 1]];
   while (stack.length > 0) {
     const [node, depth] = stack.pop()!;
+    if (++values > maxValues) return 'too_many_values';
     if (node === null || typeof node !== 'object') continue;
-    if (depth > limit) return true;
-    for (const child of Object.values(node))
-      if (child !== null && typeof child === 'object') stack.push([child, depth + 1]);
+    if (depth > maxDepth) return 'too_deep';
+    for (const child of Object.values(node)) stack.push([child, depth + 1]);
   }
-  return false;
+  return null;
 }

@@ -5,7 +5,7 @@ import { getTRPCErrorFromUnknown } from '@trpc/server';
 import { createExchange } from '@idem/trpc';
 import { describeError } from '../error-view.ts';
 import { BodyTooLargeError, MAX_BODY_BYTES, readBody } from '../http/body.ts';
-import { MAX_JSON_DEPTH, tooDeep } from '../http/depth.ts';
+import { inputShapeProblem, MAX_JSON_DEPTH, MAX_JSON_VALUES } from '../http/depth.ts';
 import type { Context } from '../trpc.ts';
 import type { RestRoute } from './routes.ts';
 
@@ -68,7 +68,8 @@ export async function handleRest(
     );
   }
 
-  if (tooDeep(body)) {
+  const problem = inputShapeProblem(body);
+  if (problem === 'too_deep') {
     return sendError(
       res,
       400,
@@ -78,9 +79,21 @@ export async function handleRest(
       requestId,
     );
   }
+  if (problem === 'too_many_values') {
+    return sendError(
+      res,
+      413,
+      'invalid_request_error',
+      'payload_too_large',
+      `JSON bodies may hold at most ${MAX_JSON_VALUES} values.`,
+      requestId,
+    );
+  }
 
+  // The batch-keys header belongs to tRPC batches; a REST route takes its key from the seed's own header only.
+  const { 'x-idempotency-keys': _batchKeys, ...headers } = req.headers;
   const http = createExchange({
-    headers: req.headers,
+    headers,
     setHeader: (name, value) => res.setHeader(name, value),
     rawBody: raw,
     requestId,

@@ -159,8 +159,13 @@ export function matchRoute(
       })}/?$`,
     );
     const m = pattern.exec(pathname);
-    if (m)
+    if (!m) continue;
+    try {
       return { route, params: Object.fromEntries(names.map((n, i) => [n, decodeURIComponent(m[i + 1]!)])) };
+    } catch {
+      // A malformed escape (%E0%A4%A) names no resource: not found, rather than a URIError's 500.
+      return null;
+    }
   }
   return null;
 }
