@@ -1,7 +1,7 @@
 // The admin router (SPEC D1–D5) over real HTTP, on SQLite and on PostgreSQL: keys made through the seeds' REST
 // routes are found, told, counted and acted on as the dashboard's server would, with the admin token and the
 // signed-in person's name and role.
-import { definePolicy } from '@idem/core';
+import { definePolicy, fingerprint } from '@idem/core';
 import { untilStoreTime } from '@idem/core/conformance';
 import { idempotencyHeaders, idempotencyLink, idempotencyOf } from '@idem/trpc/client';
 import { createTRPCClient, httpLink, TRPCClientError } from '@trpc/client';
@@ -127,6 +127,13 @@ for (const provider of ['sqlite', 'postgresql'] as const) {
 
       const story = await admin.story.query({ id: row.id });
       expect(story.record?.fingerprint).toMatch(/\S{20,}/);
+      // Shown keyed, not as stored: a bare SHA-256 of the request would let staff test guesses of its secrets.
+      const stored = fingerprint({ raw: JSON.stringify(body) }, { mode: 'bytes' }).hash;
+      expect(story.record?.fingerprint).not.toBe(stored);
+      expect(JSON.stringify(story)).not.toContain(stored);
+      const shownOf = (type: string) => story.events.find((e) => e.type === type)?.fingerprint;
+      expect(shownOf('replay')).toBe(story.record?.fingerprint);
+      expect(shownOf('conflict')).not.toBe(story.record?.fingerprint);
       expect(story.record?.request).toContain('"api_token": "[REDACTED]"');
       expect(story.record?.outcome?.status).toBe(201);
       expect(story.record?.outcome?.body).toContain('"first_name": "Camille"');

@@ -43,6 +43,33 @@ describe('redaction', () => {
     expect(mixed.items[1]!.token).toBe('t');
   });
 
+  it('also catches kin of the defaults a review found stored in plain text', () => {
+    const input = {
+      pwd: 'p1',
+      credentials: { user: 'u', key: 'k' },
+      aws_access_key_id: 'AKIA',
+      jwt: 'eyJ',
+      header: 'Basic dXNlcjpwYXNz',
+      card: 4242424242424242,
+      pan: 4242424242424242,
+      passenger: 'Ann',
+      sessionCount: 3,
+      amount: 4242424242424242,
+    };
+    expect(defaultRedactor(input)).toEqual({
+      pwd: REDACTED,
+      credentials: REDACTED,
+      aws_access_key_id: REDACTED,
+      jwt: REDACTED,
+      header: REDACTED,
+      card: REDACTED,
+      pan: REDACTED,
+      passenger: 'Ann',
+      sessionCount: 3,
+      amount: 4242424242424242,
+    });
+  });
+
   it('leaves digit strings that are not card numbers alone', () => {
     expect(defaultRedactor({ order: '1234567890123' })).toEqual({ order: '1234567890123' });
   });

@@ -22,7 +22,10 @@ export interface RedactorOptions {
   cardNumbers?: boolean;
 }
 
-/** The default secret field fragments: authorization, password, token, secret, api key, card number and kin. */
+/**
+ * The default secret field fragments: authorization, password, token, secret, api key, card number and kin.
+ * Fragments, not names, so they stay specific: `pass` or `session` alone would hide `passenger` or `sessionCount`.
+ */
 export const DEFAULT_SECRET_FIELDS: readonly string[] = [
   'authorization',
   'password',
@@ -36,6 +39,10 @@ export const DEFAULT_SECRET_FIELDS: readonly string[] = [
   'cvv',
   'cvc',
   'privatekey',
+  'accesskey',
+  'credential',
+  'pwd',
+  'jwt',
   'cookie',
 ];
 
@@ -57,7 +64,10 @@ function luhn(digits: string): boolean {
 }
 
 const CARD_LIKE = /^[\d -]{13,23}$/;
-const BEARER = /^bearer\s+\S/i;
+// Credentials in a value whatever the field is called: `Bearer …` and `Basic …` authorization values.
+const BEARER = /^(?:bearer|basic)\s+\S/i;
+// A card number sent as a JSON number is masked under a card-ish name only: an amount may pass Luhn's check too.
+const CARD_FIELD = /card|^pan$/;
 
 function looksLikeCard(value: string): boolean {
   if (!CARD_LIKE.test(value)) return false;
@@ -114,7 +124,14 @@ export function createRedactor(options: RedactorOptions = {}): Redactor {
     for (let i = 0; i < entries.length; i++) {
       const [name, inner] = entries[i]!;
       const next =
-        isSecretField(name) && inner !== null && inner !== undefined ? mask : walk(inner, depth + 1);
+        isSecretField(name) && inner !== null && inner !== undefined
+          ? mask
+          : cards &&
+              typeof inner === 'number' &&
+              CARD_FIELD.test(normalise(name)) &&
+              looksLikeCard(String(inner))
+            ? mask
+            : walk(inner, depth + 1);
       if (next !== inner && copy === null) copy = Object.fromEntries(entries.slice(0, i));
       if (copy !== null) copy[name] = next;
     }

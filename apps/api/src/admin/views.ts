@@ -10,7 +10,20 @@ import {
   type Redactor,
   defaultRedactor,
 } from '@idem/core';
+import { createHmac } from 'node:crypto';
 import superjson from 'superjson';
+
+/**
+ * How a fingerprint is shown to staff. A stored fingerprint is a plain SHA-256 of the request, secrets included,
+ * so shown as it is it would let anyone who sees it test guesses of a redacted password offline. Staff see an
+ * HMAC of it under a server secret instead: equal requests still show equal values, guesses cannot be checked.
+ */
+export type FingerprintShown = (fingerprint: string) => string;
+
+/** Shows fingerprints as HMAC-SHA256 under `secret` (the API's admin token, which never reaches a browser). */
+export function keyedFingerprints(secret: string): FingerprintShown {
+  return (fingerprint) => createHmac('sha256', secret).update(fingerprint).digest('base64url').slice(0, 32);
+}
 
 /** A key as a row of the search results. Times are ms since the epoch on the store's clock. */
 export interface KeyRow {
@@ -145,11 +158,16 @@ export function keyRow(record: KeyRecord, now: number): KeyRow {
   };
 }
 
-export function keyDetail(record: KeyRecord, now: number, redact: Redactor = defaultRedactor): KeyDetail {
+export function keyDetail(
+  record: KeyRecord,
+  now: number,
+  shown: FingerprintShown,
+  redact: Redactor = defaultRedactor,
+): KeyDetail {
   const headers = record.outcome?.headers;
   return {
     ...keyRow(record, now),
-    fingerprint: record.fingerprint,
+    fingerprint: shown(record.fingerprint),
     fingerprintAlg: record.fingerprintAlg,
     request: showPayload(record.requestPayload, redact),
     outcome:
@@ -164,7 +182,17 @@ export function keyDetail(record: KeyRecord, now: number, redact: Redactor = def
   };
 }
 
-export function eventView(event: IdemEvent, redact: Redactor = defaultRedactor): EventView {
+// A conflict's detail names the fingerprint it was compared with: shown keyed like every other.
+function keyedDetail(detail: NonNullable<IdemEvent['detail']>, shown: FingerprintShown) {
+  const stored = detail.storedFingerprint;
+  return typeof stored === 'string' ? { ...detail, storedFingerprint: shown(stored) } : { ...detail };
+}
+
+export function eventView(
+  event: IdemEvent,
+  shown: FingerprintShown,
+  redact: Redactor = defaultRedactor,
+): EventView {
   return {
     id: event.id,
     keyId: event.keyId,
@@ -174,17 +202,21 @@ export function eventView(event: IdemEvent, redact: Redactor = defaultRedactor):
     type: event.type,
     at: event.at,
     requestId: event.requestId,
-    fingerprint: event.fingerprint,
+    fingerprint: event.fingerprint === null ? null : shown(event.fingerprint),
     payload: showPayload(event.payload, redact),
-    detail: event.detail === null ? null : (redact({ ...event.detail }) as EventView['detail']),
+    detail: event.detail === null ? null : (redact(keyedDetail(event.detail, shown)) as EventView['detail']),
   };
 }
 
-export function storyView(story: KeyStory, redact: Redactor = defaultRedactor): StoryView {
+export function storyView(
+  story: KeyStory,
+  shown: FingerprintShown,
+  redact: Redactor = defaultRedactor,
+): StoryView {
   return {
     ...story.ref,
-    record: story.record === null ? null : keyDetail(story.record, story.now, redact),
-    events: story.events.map((e) => eventView(e, redact)),
+    record: story.record === null ? null : keyDetail(story.record, story.now, shown, redact),
+    events: story.events.map((e) => eventView(e, shown, redact)),
     now: story.now,
   };
 }

@@ -5,7 +5,7 @@ import { describeRef, type KeyRef, type KeyState } from '@idem/core';
 import { z } from 'zod';
 import { purgeJob, startPurge } from '../admin/purge-jobs.ts';
 import { adminActionProcedure, staffIdempotency, staffProcedure } from '../admin/staff.ts';
-import { eventView, keyRow, storyView } from '../admin/views.ts';
+import { eventView, keyedFingerprints, keyRow, storyView } from '../admin/views.ts';
 import { fail } from '../errors.ts';
 import { router } from '../trpc.ts';
 
@@ -80,7 +80,7 @@ export const adminRouter = router({
     const story = await ctx.admin.keyStory('id' in input ? { id: input.id } : { ref: input });
     if (story === undefined)
       throw fail(404, 'key_not_found', 'No key and no event is known under that name.');
-    return storyView(story);
+    return storyView(story, keyedFingerprints(ctx.adminToken));
   }),
 
   /** D3: conflicts, or natural duplicates, newest first. */
@@ -88,7 +88,12 @@ export const adminRouter = router({
     .input(z.object({ kind: z.enum(['conflicts', 'natural']), cursor, limit }))
     .query(async ({ ctx, input }) => {
       const page = await ctx.admin.incidents(input);
-      return { items: page.items.map((e) => eventView(e)), nextCursor: page.nextCursor, now: page.now };
+      const shown = keyedFingerprints(ctx.adminToken);
+      return {
+        items: page.items.map((e) => eventView(e, shown)),
+        nextCursor: page.nextCursor,
+        now: page.now,
+      };
     }),
 
   /** D5: every action staff took, newest first. */
