@@ -69,7 +69,8 @@ export default defineConfig({
         IDEM_MODE: 'demo',
         // Besides the demo logins: a support user whose password is held as a scrypt hash, as production does
         // (the password, 'hana-reads-everything', is in e2e/dashboard.spec.ts).
-        IDEM_DASHBOARD_USERS: 'hana:support:scrypt$32768$8$1$ycN8p6gE01iL3pMlUSuK3Q$NCwBIIEcjMx_oL3JveuzG0YAnzAlhROU7Ob5BPGS1yw',
+        IDEM_DASHBOARD_USERS:
+          'hana:support:scrypt$32768$8$1$ycN8p6gE01iL3pMlUSuK3Q$NCwBIIEcjMx_oL3JveuzG0YAnzAlhROU7Ob5BPGS1yw',
         NEXT_TELEMETRY_DISABLED: '1',
       },
       reuseExistingServer: false,

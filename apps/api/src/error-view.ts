@@ -2,7 +2,7 @@
 // renders it as `{ error: { type, code, message, requestId } }` (seed 001's envelope).
 import type { TRPCError } from '@trpc/server';
 import { errorStatus, IdempotencyRefusal, idempotencyErrorData } from '@idem/trpc';
-import { MAX_JSON_DEPTH } from './http/depth.ts';
+import { SHAPE_REFUSALS } from './http/depth.ts';
 
 export interface ErrorView {
   status: number;
@@ -61,9 +61,7 @@ export function describeError(error: TRPCError, requestId: string | null): Error
       status: 400,
       type: 'invalid_request_error',
       code: tooDeep ? 'payload_too_deep' : 'malformed_json',
-      message: tooDeep
-        ? `Inputs may nest at most ${MAX_JSON_DEPTH} levels.`
-        : `Malformed JSON body: ${cause.message}`,
+      message: tooDeep ? SHAPE_REFUSALS.too_deep.message : `Malformed JSON body: ${cause.message}`,
       requestId: original,
     };
   }

@@ -7,7 +7,7 @@ import type { Caller } from './auth.ts';
 import type { DomainClient } from './db.ts';
 import { fail } from './errors.ts';
 import { describeError } from './error-view.ts';
-import { inputShapeProblem, MAX_JSON_DEPTH, MAX_JSON_VALUES } from './http/depth.ts';
+import { inputShapeProblem, SHAPE_REFUSALS } from './http/depth.ts';
 
 export interface Context {
   caller: Caller | null;
@@ -46,11 +46,9 @@ export const router = t.router;
 /** Every procedure refuses input too deep or too large to walk before anything walks it (see http/depth.ts). */
 export const publicProcedure = t.procedure.use(async function inputShape({ getRawInput, next }) {
   const problem = inputShapeProblem(await getRawInput());
-  if (problem === 'too_deep') {
-    throw fail(400, 'payload_too_deep', `Inputs may nest at most ${MAX_JSON_DEPTH} levels.`);
-  }
-  if (problem === 'too_many_values') {
-    throw fail(413, 'payload_too_large', `Inputs may hold at most ${MAX_JSON_VALUES} values.`);
+  if (problem !== null) {
+    const { status, code, message } = SHAPE_REFUSALS[problem];
+    throw fail(status, code, message);
   }
   return next();
 });

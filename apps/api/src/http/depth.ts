@@ -15,6 +15,20 @@ export const MAX_JSON_VALUES = 500_000;
 
 export type InputShapeProblem = 'too_deep' | 'too_many_values';
 
+/** How both doors answer each problem. */
+export const SHAPE_REFUSALS: Record<InputShapeProblem, { status: number; code: string; message: string }> = {
+  too_deep: {
+    status: 400,
+    code: 'payload_too_deep',
+    message: `Inputs may nest at most ${MAX_JSON_DEPTH} levels.`,
+  },
+  too_many_values: {
+    status: 413,
+    code: 'payload_too_large',
+    message: `Inputs may hold at most ${MAX_JSON_VALUES} values.`,
+  },
+};
+
 /** What is wrong with a parsed input's shape, or null; iterative and bounded by the limits it checks. */
 export function inputShapeProblem(
   value: unknown,

@@ -5,7 +5,7 @@ import { getTRPCErrorFromUnknown } from '@trpc/server';
 import { createExchange } from '@idem/trpc';
 import { describeError } from '../error-view.ts';
 import { BodyTooLargeError, MAX_BODY_BYTES, readBody } from '../http/body.ts';
-import { inputShapeProblem, MAX_JSON_DEPTH, MAX_JSON_VALUES } from '../http/depth.ts';
+import { inputShapeProblem, SHAPE_REFUSALS } from '../http/depth.ts';
 import type { Context } from '../trpc.ts';
 import type { RestRoute } from './routes.ts';
 
@@ -69,25 +69,9 @@ export async function handleRest(
   }
 
   const problem = inputShapeProblem(body);
-  if (problem === 'too_deep') {
-    return sendError(
-      res,
-      400,
-      'invalid_request_error',
-      'payload_too_deep',
-      `JSON bodies may nest at most ${MAX_JSON_DEPTH} levels.`,
-      requestId,
-    );
-  }
-  if (problem === 'too_many_values') {
-    return sendError(
-      res,
-      413,
-      'invalid_request_error',
-      'payload_too_large',
-      `JSON bodies may hold at most ${MAX_JSON_VALUES} values.`,
-      requestId,
-    );
+  if (problem !== null) {
+    const { status, code, message } = SHAPE_REFUSALS[problem];
+    return sendError(res, status, 'invalid_request_error', code, message, requestId);
   }
 
   // The batch-keys header belongs to tRPC batches; a REST route takes its key from the seed's own header only.
