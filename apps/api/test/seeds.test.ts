@@ -396,6 +396,22 @@ for (const provider of ['sqlite', 'postgresql'] as const) {
         expect(different.json.error).toMatchObject({ type: 'conflict_error', code: 'conflict' });
         expect(await h.api.db.delivery.count({ where: { executionId: execution } })).toBe(1);
       });
+
+      it('N4/K8: a natural key keeps successes only: a callback that met an error can be delivered once fixed', async () => {
+        const execution = uniqueKey('exec');
+        const delivery = { execution_id: execution, destination: 'erp', status: 'written' };
+        const missing = await h.post('/v1/documents/doc_missing/delivery', delivery);
+        expect([missing.status, missing.json.error.code]).toEqual([404, 'document_not_found']);
+        const doc = await h.post('/v1/documents', {
+          schema: 'invoice_v2',
+          file_url: 'https://example.com/b.pdf',
+          external_id: uniqueKey('ap'),
+        });
+        // Kept forever, the 404 would make this a conflict (same execution_id, other data) for good.
+        const fixed = await h.post(`/v1/documents/${doc.json.id}/delivery`, delivery);
+        expect(fixed.status).toBe(200);
+        expect(fixed.json).toEqual({ document_id: doc.json.id, execution_id: execution, status: 'accepted' });
+      });
     });
 
     describe('callers, limits and failures', () => {

@@ -84,6 +84,20 @@ describe('definePolicy', () => {
     });
   });
 
+  it('K8/N1–N4: natural-key presets never expire and keep successes only', () => {
+    for (const name of [
+      'noticia-upsert',
+      'noticia-recognised-create',
+      'numora-documents',
+      'numora-delivery',
+    ] as const) {
+      expect(definePolicy({ preset: name })).toMatchObject({
+        ttlMs: null,
+        store: { success: true, clientErrors: false, serverErrors: false },
+      });
+    }
+  });
+
   it('every preset is itself a valid policy', () => {
     for (const name of Object.keys(presets) as (keyof typeof presets)[]) {
       expect(definePolicy({ preset: name }).name).toBe(name);

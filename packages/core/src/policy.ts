@@ -148,6 +148,12 @@ const IETF: Policy = {
   unique: [],
 };
 
+// Natural keys (N1–N4) reconcile a resource forever (no TTL). Only a success is a resource to reconcile with: an
+// error kept forever would refuse that external_id or execution_id for good, even after its cause was fixed
+// (a delivery callback that met a 404 once could never be delivered). The seeds store errors (K8) only for keys
+// that expire.
+const NATURAL_STORE = { success: true, clientErrors: false, serverErrors: false } as const;
+
 const SHELFCYCLE: Policy = {
   ...IETF,
   name: 'shelfcycle',
@@ -184,6 +190,7 @@ export const presets = {
     name: 'noticia-upsert',
     key: { ...IETF.key, source: 'fields', fields: ['external_id'], required: true },
     ttlMs: null,
+    store: NATURAL_STORE,
     onMismatch: 'execute',
     inFlight: { ...IETF.inFlight, mode: 'wait' },
     replay: { header: null, bodyField: null, status: null },
@@ -194,6 +201,7 @@ export const presets = {
     name: 'noticia-recognised-create',
     key: { ...IETF.key, source: 'fields', fields: ['external_id'], required: true },
     ttlMs: null,
+    store: NATURAL_STORE,
     onMismatch: 'replay',
     inFlight: { ...IETF.inFlight, mode: 'wait' },
     replay: { header: null, bodyField: null, status: 200 },
@@ -245,6 +253,7 @@ export const presets = {
     name: 'numora-documents',
     key: { ...IETF.key, source: 'fields', fields: ['schema', 'external_id'], required: true },
     ttlMs: null,
+    store: NATURAL_STORE,
     onMismatch: 'replay',
     inFlight: { ...IETF.inFlight, mode: 'wait' },
     replay: { header: null, bodyField: null, status: 200 },
@@ -255,6 +264,7 @@ export const presets = {
     name: 'numora-delivery',
     key: { ...IETF.key, source: 'fields', fields: ['execution_id'], required: true },
     ttlMs: null,
+    store: NATURAL_STORE,
     conflict: {
       status: 409,
       code: 'conflict',
