@@ -25,6 +25,14 @@ import { matchRoute } from './rest/routes.ts';
 import { appRouter } from './routers/index.ts';
 import { type Context, t } from './trpc.ts';
 
+// A caller's X-Request-Id is kept (it ties our events to its logs) when it looks like a tracing id; anything
+// else (markup, spaces, a paragraph) is replaced by our own, since staff read these ids in the dashboard.
+const TRACE_ID = /^[A-Za-z0-9._:@/+=-]{1,128}$/;
+
+function requestIdFrom(header: string | string[] | undefined): string {
+  return typeof header === 'string' && TRACE_ID.test(header) ? header : newId();
+}
+
 export interface ApiServer {
   readonly url: string;
   readonly server: Server;
@@ -130,9 +138,7 @@ export async function startApiServer(config: ApiConfig, options: ApiServerOption
   });
 
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
-    const requestId =
-      (typeof req.headers['x-request-id'] === 'string' && req.headers['x-request-id'].slice(0, 200)) ||
-      newId();
+    const requestId = requestIdFrom(req.headers['x-request-id']);
     res.setHeader('X-Request-Id', requestId);
     const { pathname } = new URL(req.url ?? '/', 'http://localhost');
     if (pathname.startsWith('/trpc/')) return trpc(req, res);

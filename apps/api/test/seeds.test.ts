@@ -512,6 +512,24 @@ for (const provider of ['sqlite', 'postgresql'] as const) {
         expect(other.json.id).not.toBe(first.json.id);
       });
 
+      it("a caller's X-Request-Id is kept when it looks like a tracing id, else replaced by the server's", async () => {
+        const kept = await h.post(
+          '/v1/profiles',
+          { external_id: uniqueKey() },
+          { 'x-request-id': 'trace-01:ab/c=' },
+        );
+        expect(kept.headers.get('x-request-id')).toBe('trace-01:ab/c=');
+        for (const odd of ['<img src=x onerror=alert(1)>', 'two words', 'x'.repeat(129)]) {
+          const replaced = await h.post(
+            '/v1/profiles',
+            { external_id: uniqueKey() },
+            { 'x-request-id': odd },
+          );
+          expect(replaced.headers.get('x-request-id')).toMatch(/^[0-9a-f-]{36}$/);
+          expect(replaced.json.error).toBeUndefined();
+        }
+      });
+
       it('a malformed escape in a REST path is 404 route_not_found, not a 500', async () => {
         const answer = await h.post('/v1/documents/%E0%A4%A/delivery', { execution_id: uniqueKey() });
         expect([answer.status, answer.json.error.code]).toEqual([404, 'route_not_found']);
