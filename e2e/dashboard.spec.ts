@@ -357,3 +357,26 @@ test('usable at phone width and from the keyboard', async ({ page }, info) => {
   await page.keyboard.press('Enter');
   await expect(page.getByRole('link', { name: slowKey })).toBeVisible();
 });
+
+test('D5: a signed-out session stays out, and pages run under their Content-Security-Policy', async ({
+  page,
+  context,
+}) => {
+  const violations: string[] = [];
+  page.on('console', (message) => {
+    if (/Content Security Policy/i.test(message.text())) violations.push(message.text());
+  });
+  await signIn(page, 'admin');
+  for (const path of ['/', '/keys', `/keys?q=${encodeURIComponent(chargeKey)}&match=exact`, '/actions']) {
+    await page.goto(path);
+    await expect(page.getByRole('navigation', { name: 'Main' })).toBeVisible();
+  }
+  expect(violations).toEqual([]);
+
+  // A copy of the cookie taken before signing out is refused after it, though its signature is still good.
+  const copied = (await context.cookies()).find((c) => c.name === 'idem_session')!;
+  await signOut(page);
+  await context.addCookies([copied]);
+  await page.goto('/keys');
+  await expect(page).toHaveURL(/\/login\?from=%2Fkeys$/);
+});

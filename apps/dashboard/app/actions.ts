@@ -6,6 +6,7 @@ import { redirect } from 'next/navigation';
 import { revalidatePath } from 'next/cache';
 import type { IdempotencyCallContext } from '@idem/trpc/client';
 import { adminApi, apiError, type PurgeJobView } from '../lib/api';
+import { safeReturn } from '../lib/return-path';
 import { currentStaff, endSession, type Session, startSession, validCsrf } from '../lib/session';
 import { checkLogin } from '../lib/users';
 
@@ -14,12 +15,6 @@ export interface LoginState {
   /** The name tried, kept in the form after a failed attempt. */
   username: string;
 }
-
-/** Only same-site paths: an open redirect through ?from= would send staff elsewhere after signing in. */
-const safeReturn = (from: FormDataEntryValue | null): string =>
-  typeof from === 'string' && from.startsWith('/') && !from.startsWith('//') && !from.startsWith('/\\')
-    ? from
-    : '/';
 
 export async function login(_: LoginState, form: FormData): Promise<LoginState> {
   const name = String(form.get('username') ?? '').trim();
@@ -41,7 +36,7 @@ export async function login(_: LoginState, form: FormData): Promise<LoginState> 
 
 export async function logout(form: FormData): Promise<void> {
   const staff = await currentStaff();
-  if (staff !== null && validCsrf(staff, form)) await endSession();
+  if (staff !== null && validCsrf(staff, form)) await endSession(staff);
   redirect('/login');
 }
 

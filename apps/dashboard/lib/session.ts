@@ -2,11 +2,14 @@
 // signed with HMAC-SHA256 (IDEM_SESSION_SECRET). Pages and actions call requireStaff(); without a valid
 // session they redirect to the login page. Actions also check a CSRF token derived from the session (on top
 // of Next's own Origin check for server actions and the SameSite cookie).
+// A signature alone would keep a session alive after its user was removed, demoted or given a new password, or
+// after sign-out: each request also checks the user against the configuration, the signature covers the user's
+// configured password entry, and signed-out session ids are refused until they would have expired.
 import 'server-only';
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import { cookies, headers } from 'next/headers';
 import { redirect } from 'next/navigation';
-import { config, type Role } from './config';
+import { config, type Role, type StaffUser } from './config';
 import { PATH_HEADER, SESSION_COOKIE } from './cookie';
 
 export { SESSION_COOKIE };
@@ -24,33 +27,66 @@ export interface Session {
 const sign = (payload: string): string =>
   createHmac('sha256', config().sessionSecret).update(payload).digest('base64url');
 
+// Signed over the payload and the user's configured password entry (a hash or the text): a new password in
+// IDEM_DASHBOARD_USERS ends that user's sessions.
+const signFor = (payload: string, user: StaffUser | undefined): string =>
+  sign(
+    `${payload}\0${createHmac('sha256', 'idem session')
+      .update(user?.password ?? '')
+      .digest('base64url')}`,
+  );
+
+// Sign-outs, by session id, until the session would have expired. Per process, like the login throttle: a
+// dashboard run as several processes would need them shared.
+const signedOut = new Map<string, number>();
+const MAX_SIGNED_OUT = 100_000;
+
+function forget(now: number): void {
+  for (const [sid, exp] of signedOut) if (exp <= now) signedOut.delete(sid);
+}
+
 function safeEqual(a: string, b: string): boolean {
   const x = Buffer.from(a);
   const y = Buffer.from(b);
   return x.length === y.length && timingSafeEqual(x, y);
 }
 
+const configured = (name: unknown): StaffUser | undefined => config().users.find((u) => u.name === name);
+
 /** The cookie value for a session: payload.signature. */
 export function encodeSession(session: Session): string {
   const payload = Buffer.from(JSON.stringify(session)).toString('base64url');
-  return `${payload}.${sign(payload)}`;
+  return `${payload}.${signFor(payload, configured(session.user))}`;
 }
 
-/** The session in a cookie value, or null if it is forged, malformed or expired. */
+/**
+ * The session in a cookie value, or null if it is forged, malformed, expired, signed out, or its user is no
+ * longer configured with that role and password.
+ */
 export function decodeSession(value: string | undefined, now = Date.now()): Session | null {
   if (!value) return null;
   const dot = value.indexOf('.');
   if (dot <= 0) return null;
   const payload = value.slice(0, dot);
-  if (!safeEqual(value.slice(dot + 1), sign(payload))) return null;
   try {
     const s = JSON.parse(Buffer.from(payload, 'base64url').toString('utf8')) as Partial<Session>;
-    if (typeof s.user !== 'string' || (s.role !== 'admin' && s.role !== 'support')) return null;
+    const user = configured(s.user);
+    if (user === undefined || !safeEqual(value.slice(dot + 1), signFor(payload, user))) return null;
+    if (typeof s.user !== 'string' || s.role !== user.role) return null;
     if (typeof s.sid !== 'string' || typeof s.exp !== 'number' || s.exp <= now) return null;
+    if (signedOut.has(s.sid)) return null;
     return { user: s.user, role: s.role, sid: s.sid, exp: s.exp };
   } catch {
     return null;
   }
+}
+
+/** Refuses this session from now on (sign-out), in this process. */
+export function revokeSession(session: Session, now = Date.now()): void {
+  if (signedOut.size >= MAX_SIGNED_OUT) forget(now);
+  // Still full of live sign-outs: the oldest go first (their sessions expire soonest).
+  while (signedOut.size >= MAX_SIGNED_OUT) signedOut.delete(signedOut.keys().next().value!);
+  signedOut.set(session.sid, session.exp);
 }
 
 /** The signed-in person, or null. */
@@ -85,7 +121,8 @@ export async function startSession(user: string, role: Role): Promise<void> {
   });
 }
 
-export async function endSession(): Promise<void> {
+export async function endSession(session: Session): Promise<void> {
+  revokeSession(session);
   (await cookies()).delete(SESSION_COOKIE);
 }
 

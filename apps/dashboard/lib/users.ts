@@ -6,7 +6,19 @@ import { verifyPassword } from './password';
 
 const WINDOW_MS = 15 * 60 * 1000;
 const MAX_FAILURES = 5;
+// Bounded: guesses under ever new names must not grow it without end. Past the bound, finished windows go
+// first, then the oldest.
+const MAX_TRACKED = 10_000;
 const failures = new Map<string, { count: number; since: number }>();
+
+function track(name: string, now: number): void {
+  if (!failures.has(name) && failures.size >= MAX_TRACKED) {
+    for (const [n, r] of failures) if (now - r.since > WINDOW_MS) failures.delete(n);
+    while (failures.size >= MAX_TRACKED) failures.delete(failures.keys().next().value!);
+  }
+  const current = failures.get(name) ?? { count: 0, since: now };
+  failures.set(name, { count: current.count + 1, since: current.since });
+}
 
 export type LoginResult =
   | { readonly ok: true; readonly user: StaffUser }
@@ -26,7 +38,6 @@ export async function checkLogin(name: string, password: string, now = Date.now(
     failures.delete(name);
     return { ok: true, user: match };
   }
-  const current = failures.get(name) ?? { count: 0, since: now };
-  failures.set(name, { count: current.count + 1, since: current.since });
+  track(name, now);
   return { ok: false, reason: 'invalid' };
 }
