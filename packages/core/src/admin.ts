@@ -279,6 +279,40 @@ export function emptyBuckets(from: number, count: number, bucketMs: number): Cou
   }));
 }
 
+/** Counts one event into its bucket and the totals, if it belongs to the window `[from, now]` and to statistics. */
+export function tally(
+  event: IdemEvent,
+  window: { from: number; now: number; bucketMs: number },
+  buckets: CountingBucket[],
+  totals: { -readonly [K in keyof KeyStats['totals']]: number },
+): void {
+  if (event.at < window.from || event.at > window.now || !countsInStats(event)) return;
+  const b = buckets[Math.min(Math.floor((event.at - window.from) / window.bucketMs), buckets.length - 1)]!;
+  switch (event.type) {
+    case 'begin':
+      b.begin++;
+      totals.begin++;
+      break;
+    case 'replay':
+      b.replay++;
+      totals.replay++;
+      break;
+    case 'conflict':
+      b.conflict++;
+      totals.conflict++;
+      break;
+    case 'in_flight':
+      b.inFlight++;
+      totals.inFlight++;
+      break;
+    case 'takeover':
+      totals.takeover++;
+      break;
+    default:
+      break;
+  }
+}
+
 /** Rates and totals from bucket counts plus takeovers. */
 export function rates(totals: KeyStats['totals']): Pick<KeyStats, 'replayRate' | 'conflictRate'> {
   const requests = totals.begin + totals.takeover + totals.replay + totals.conflict + totals.inFlight;

@@ -3,7 +3,6 @@
 import {
   type AuditEntry,
   bucketRange,
-  countsInStats,
   emptyBuckets,
   type IdempotencyAdmin,
   isIncident,
@@ -12,6 +11,7 @@ import {
   pageSize,
   rates,
   statsWindow,
+  tally,
   HOUR_MS,
 } from '../admin.ts';
 import type { IdemEvent } from '../events.ts';
@@ -26,7 +26,8 @@ export interface MemoryAdminSource {
   clock(): number;
 }
 
-function matches(record: KeyRecord, q: KeySearch, now: number): boolean {
+/** Whether a record passes a search's filters (and its cursor), judged at the store's `now`. */
+export function matchesSearch(record: KeyRecord, q: KeySearch, now: number): boolean {
   if (q.key !== undefined && record.key !== q.key) return false;
   if (q.keyPrefix !== undefined && !record.key.startsWith(q.keyPrefix)) return false;
   if (q.scope !== undefined && record.scope !== q.scope) return false;
@@ -62,7 +63,7 @@ export function createMemoryAdmin(source: MemoryAdminSource): IdempotencyAdmin {
   return {
     async searchKeys(q) {
       const now = source.clock();
-      const found = [...source.keys()].filter((r) => matches(r, q, now));
+      const found = [...source.keys()].filter((r) => matchesSearch(r, q, now));
       found.sort(q.order === 'oldest' ? (a, b) => -newestFirst(a, b) : newestFirst);
       return { ...page(found, pageSize(q.limit)), now };
     },
@@ -107,33 +108,7 @@ export function createMemoryAdmin(source: MemoryAdminSource): IdempotencyAdmin {
       const { from, count } = bucketRange(now, windowMs, bucketMs);
       const buckets = emptyBuckets(from, count, bucketMs);
       const totals = { begin: 0, takeover: 0, replay: 0, conflict: 0, inFlight: 0 };
-      for (const e of source.events()) {
-        if (e.at < from || e.at > now || !countsInStats(e)) continue;
-        const b = buckets[Math.min(Math.floor((e.at - from) / bucketMs), buckets.length - 1)]!;
-        switch (e.type) {
-          case 'begin':
-            b.begin++;
-            totals.begin++;
-            break;
-          case 'replay':
-            b.replay++;
-            totals.replay++;
-            break;
-          case 'conflict':
-            b.conflict++;
-            totals.conflict++;
-            break;
-          case 'in_flight':
-            b.inFlight++;
-            totals.inFlight++;
-            break;
-          case 'takeover':
-            totals.takeover++;
-            break;
-          default:
-            break;
-        }
-      }
+      for (const e of source.events()) tally(e, { from, now, bucketMs }, buckets, totals);
       let inFlightNow = 0;
       let stuckNow = 0;
       let expiringWithinHour = 0;

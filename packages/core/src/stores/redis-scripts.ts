@@ -7,6 +7,11 @@
 //   which purgeExpired walks instead of scanning;
 // - PEXPIREAT on every key at that time plus a grace period, so Redis deletes forgotten keys by itself while
 //   the grace lets a retry still see `key_expired` (and continue the key's fencing token) for a while.
+// - `<prefix>:ids`, a sorted set of `<record id>|<key>` members (all scored 0, so UUIDv7 ids sort them by
+//   creation), which staff's search pages through; `<prefix>:flying`, in-flight keys by lease end, for the
+//   overview's counts; `<prefix>:gone:<id>`, the identity of a key that was released, abandoned or purged, kept
+//   as long as events are, so its story can still be told. Entries whose keys Redis expired by TTL are dropped
+//   when a read meets them.
 // All keys share the prefix's hash tag (`{idem}` by default), so the scripts' keys live in one cluster slot.
 
 // Shared helpers, prepended to every script.
@@ -40,6 +45,17 @@ local function stale(k, id, fence)
   if v[3] ~= 'in_flight' then return 'not_in_flight' end
   return nil
 end
+-- Deletes a key with its index entries, remembering its identity for its story. ids/flying: index keys.
+local function forget(k, ids, flying, prefix, retention)
+  local v = redis.call('HMGET', k, 'id', 'scope', 'procedure', 'key')
+  if v[1] then
+    redis.call('ZREM', ids, v[1] .. '|' .. k)
+    redis.call('SET', prefix .. ':gone:' .. v[1],
+      cjson.encode({scope = v[2], procedure = v[3], key = v[4]}), 'PX', retention)
+  end
+  redis.call('ZREM', flying, k)
+  redis.call('DEL', k)
+end
 -- The record without one (large) field, which the caller already has.
 local function without(k, skip)
   local all = redis.call('HGETALL', k)
@@ -55,7 +71,7 @@ end
 `;
 
 /**
- * Claim or read. KEYS: record, due. ARGV: leaseMs, ttlMs ('' = never expires), grace, id, then field/value
+ * Claim or read. KEYS: record, due, ids, flying. ARGV: leaseMs, ttlMs ('' = never expires), grace, id, then field/value
  * pairs (scope, procedure, key, policy, fingerprint …). Returns {1, now} when claimed, else {0, now, fields}.
  */
 const claim = `
@@ -73,6 +89,8 @@ end
 for i = 5, #ARGV do fields[#fields + 1] = ARGV[i] end
 redis.call('HSET', KEYS[1], unpack(fields))
 schedule(KEYS[1], KEYS[2], grace)
+redis.call('ZADD', KEYS[3], 0, ARGV[4] .. '|' .. KEYS[1])
+redis.call('ZADD', KEYS[4], now + tonumber(ARGV[1]), KEYS[1])
 -- Index entries whose keys Redis has already expired by TTL go now, so the index never outgrows the keys.
 redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', '(' .. str(now - grace))
 return {1, now}
@@ -80,7 +98,7 @@ return {1, now}
 
 /**
  * Takeover: compare-and-swap on (id, fence, status), re-checking with Redis's clock that the reducer's reason
- * still holds. KEYS: record, due. ARGV: id, fence, previous status, reason, leaseMs, ttlMs ('' = never),
+ * still holds. KEYS: record, due, ids, flying. ARGV: id, fence, previous status, reason, leaseMs, ttlMs ('' = never),
  * grace, then field/value pairs (policy, fingerprint, lease owner …). Returns {1, now, fields} or {0, now}.
  */
 const takeover = `
@@ -121,11 +139,13 @@ end
 for i = 8, #ARGV do fields[#fields + 1] = ARGV[i] end
 redis.call('HSET', KEYS[1], unpack(fields))
 schedule(KEYS[1], KEYS[2], tonumber(ARGV[7]))
+redis.call('ZADD', KEYS[3], 0, ARGV[1] .. '|' .. KEYS[1])
+redis.call('ZADD', KEYS[4], now + tonumber(ARGV[5]), KEYS[1])
 return {1, now, redis.call('HGETALL', KEYS[1])}
 `;
 
 /**
- * Fenced completion. KEYS: record, due. ARGV: id, fence, ok ('1'/'0'), status, body, headers JSON ('' =
+ * Fenced completion. KEYS: record, due, ids, flying. ARGV: id, fence, ok ('1'/'0'), status, body, headers JSON ('' =
  * none), grace, notify ('1'/'0'), channel, change message. Returns {1, now, fields without the body} or
  * {0, now, reason}.
  */
@@ -138,37 +158,49 @@ redis.call('HSET', KEYS[1], 'status', 'completed', 'outcomeOk', ARGV[3], 'outcom
   'outcomeBody', ARGV[5], 'completedAt', str(now), 'updatedAt', str(now))
 if ARGV[6] ~= '' then redis.call('HSET', KEYS[1], 'outcomeHeaders', ARGV[6]) end
 schedule(KEYS[1], KEYS[2], tonumber(ARGV[7]))
+redis.call('ZADD', KEYS[3], 0, ARGV[1] .. '|' .. KEYS[1])
+redis.call('ZREM', KEYS[4], KEYS[1])
 if ARGV[8] == '1' then redis.call('PUBLISH', ARGV[9], ARGV[10]) end
 return {1, now, without(KEYS[1], 'outcomeBody')}
 `;
 
-/** Fenced abandon. KEYS: record, due. ARGV: id, fence, notify, channel, message. {1, now} or {0, now, reason}. */
+/**
+ * Fenced abandon. KEYS: record, due, ids, flying. ARGV: id, fence, notify, channel, message, prefix, event
+ * retention ms. {1, now} or {0, now, reason}.
+ */
 const abandon = `
 local now = clock()
 local why = stale(KEYS[1], ARGV[1], ARGV[2])
 if why then return {0, now, why} end
-redis.call('DEL', KEYS[1])
+forget(KEYS[1], KEYS[3], KEYS[4], ARGV[6], ARGV[7])
 redis.call('ZREM', KEYS[2], KEYS[1])
 if ARGV[3] == '1' then redis.call('PUBLISH', ARGV[4], ARGV[5]) end
 return {1, now}
 `;
 
-/** Fenced lease renewal. KEYS: record, due. ARGV: id, fence, leaseMs, grace. {1, now, fields} or {0, now, reason}. */
+/**
+ * Fenced lease renewal. KEYS: record, due, ids, flying. ARGV: id, fence, leaseMs, grace. {1, now, fields} or
+ * {0, now, reason}.
+ */
 const renew = `
 local now = clock()
 local why = stale(KEYS[1], ARGV[1], ARGV[2])
 if why then return {0, now, why} end
 redis.call('HSET', KEYS[1], 'leaseExpiresAt', str(now + tonumber(ARGV[3])), 'updatedAt', str(now))
 schedule(KEYS[1], KEYS[2], tonumber(ARGV[4]))
+redis.call('ZADD', KEYS[4], now + tonumber(ARGV[3]), KEYS[1])
 return {1, now, redis.call('HGETALL', KEYS[1])}
 `;
 
-/** Ends an in-flight key whatever its lease. KEYS: record, due. ARGV: channel, message. {1, now, fields} or {0, now}. */
+/**
+ * Ends an in-flight key whatever its lease. KEYS: record, due, ids, flying. ARGV: channel, message, prefix,
+ * event retention ms. {1, now, fields} or {0, now}.
+ */
 const release = `
 local now = clock()
 if redis.call('HGET', KEYS[1], 'status') ~= 'in_flight' then return {0, now} end
 local fields = redis.call('HGETALL', KEYS[1])
-redis.call('DEL', KEYS[1])
+forget(KEYS[1], KEYS[3], KEYS[4], ARGV[3], ARGV[4])
 redis.call('ZREM', KEYS[2], KEYS[1])
 redis.call('PUBLISH', ARGV[1], ARGV[2])
 return {1, now, fields}
@@ -181,7 +213,8 @@ const get = `return redis.call('HGETALL', KEYS[1])`;
 const now = `return clock()`;
 
 /**
- * Deletes up to ARGV[1] expired, unheld keys, oldest due first. KEYS: due. ARGV: limit, grace. Index entries
+ * Deletes up to ARGV[1] expired, unheld keys, oldest due first. KEYS: due, ids, flying. ARGV: limit, grace,
+ * prefix, event retention ms. Index entries
  * of keys Redis has already expired are dropped on the way and not counted. Returns how many keys went.
  */
 const purge = `
@@ -201,7 +234,7 @@ while deleted < limit do
     if not v[1] then
       redis.call('ZREM', KEYS[1], k)
     elseif exp ~= nil and exp <= now and not (v[1] == 'in_flight' and lease ~= nil and lease > now) then
-      redis.call('DEL', k)
+      forget(k, KEYS[2], KEYS[3], ARGV[3], ARGV[4])
       redis.call('ZREM', KEYS[1], k)
       deleted = deleted + 1
     else
@@ -262,6 +295,82 @@ end
 return out
 `;
 
+/**
+ * A page of keys for staff's search. KEYS: ids. ARGV: 'oldest' or 'newest', a ZRANGEBYLEX bound to start
+ * from, count. Returns {now, n, id1, fields1, …}; fields are empty for an entry whose key is gone (then dropped).
+ */
+const scanKeys = `
+local now = clock()
+local members
+if ARGV[1] == 'oldest' then
+  members = redis.call('ZRANGEBYLEX', KEYS[1], ARGV[2], '+', 'LIMIT', 0, tonumber(ARGV[3]))
+else
+  members = redis.call('ZREVRANGEBYLEX', KEYS[1], ARGV[2], '-', 'LIMIT', 0, tonumber(ARGV[3]))
+end
+local out = {now, #members}
+for _, m in ipairs(members) do
+  local sep = string.find(m, '|', 1, true)
+  local id = string.sub(m, 1, sep - 1)
+  local k = string.sub(m, sep + 1)
+  local fields = {}
+  if redis.call('HGET', k, 'id') == id then
+    fields = redis.call('HGETALL', k)
+  else
+    redis.call('ZREM', KEYS[1], m)
+  end
+  out[#out + 1] = id
+  out[#out + 1] = fields
+end
+return out
+`;
+
+/** A key by record id. KEYS: ids. ARGV: id. Returns its fields, or empty. */
+const keyById = `
+local members = redis.call('ZRANGEBYLEX', KEYS[1], '[' .. ARGV[1] .. '|', '(' .. ARGV[1] .. '}', 'LIMIT', 0, 1)
+if #members == 0 then return {} end
+local k = string.sub(members[1], #ARGV[1] + 2)
+if redis.call('HGET', k, 'id') ~= ARGV[1] then return {} end
+return redis.call('HGETALL', k)
+`;
+
+/** The identity of a key that is gone. KEYS: its gone key. Returns JSON or false. */
+const gone = `return redis.call('GET', KEYS[1])`;
+
+/**
+ * Key counts for the overview. KEYS: flying, due. ARGV: grace. Returns {now, in flight, stuck, expiring within
+ * the hour, expired}. In-flight entries of keys that finished or are gone are dropped on the way.
+ */
+const keyCounts = `
+local now = clock()
+local members = redis.call('ZRANGE', KEYS[1], 0, -1)
+local inFlight, stuck = 0, 0
+for _, k in ipairs(members) do
+  local v = redis.call('HMGET', k, 'status', 'expiresAt', 'leaseExpiresAt')
+  if v[1] ~= 'in_flight' then
+    redis.call('ZREM', KEYS[1], k)
+  else
+    local exp = tonumber(v[2])
+    if exp == nil or exp > now then
+      inFlight = inFlight + 1
+      local lease = tonumber(v[3])
+      if lease == nil or lease <= now then stuck = stuck + 1 end
+    end
+  end
+end
+local grace = tonumber(ARGV[1])
+local expiring = redis.call('ZCOUNT', KEYS[2], '(' .. str(now), str(now + 3600000))
+local expired = redis.call('ZCOUNT', KEYS[2], '(' .. str(now - grace), str(now))
+return {now, inFlight, stuck, expiring, expired}
+`;
+
+/** Appends to the audit log. KEYS: audit index, audit bodies. ARGV: id, JSON. Returns the store's now. */
+const appendAudit = `
+local now = clock()
+redis.call('ZADD', KEYS[1], 0, ARGV[1])
+redis.call('HSET', KEYS[2], ARGV[1], str(now) .. ' ' .. ARGV[2])
+return now
+`;
+
 const sources = {
   claim,
   takeover,
@@ -274,6 +383,11 @@ const sources = {
   purge,
   appendEvents,
   eventsPage,
+  scanKeys,
+  keyById,
+  gone,
+  keyCounts,
+  appendAudit,
 } as const;
 
 export type ScriptName = keyof typeof sources;

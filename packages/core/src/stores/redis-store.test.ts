@@ -2,7 +2,7 @@
 // only Redis does (scripts forgotten by the server, TTL-driven deletion, wake-ups across connections).
 import { Redis } from 'ioredis';
 import { afterAll, describe, expect, it } from 'vitest';
-import { storeConformance, untilStoreTime } from '../conformance/index.ts';
+import { adminConformance, storeConformance, untilStoreTime } from '../conformance/index.ts';
 import { fingerprint } from '../fingerprint.ts';
 import { newId } from '../ids.ts';
 import type { BeginInput } from '../key-machine.ts';
@@ -38,6 +38,17 @@ afterAll(async () => {
 
 let suite = 0;
 storeConformance('redis', async () => {
+  const client = connect();
+  const store = createRedisStore({ client, prefix: `${runPrefix.slice(0, -1)}:${++suite}}` });
+  return {
+    store,
+    close: async () => {
+      await store.close();
+    },
+  };
+});
+
+adminConformance('redis', async () => {
   const client = connect();
   const store = createRedisStore({ client, prefix: `${runPrefix.slice(0, -1)}:${++suite}}` });
   return {
@@ -93,6 +104,24 @@ describe('redis store: what only Redis does', () => {
     // Redis expires lazily on access and actively in the background: either way the key is gone for readers.
     expect(await store.get({ scope: 's', procedure: 'p', key: 'ttl' })).toBeUndefined();
     expect(await client.exists(redisKey)).toBe(0);
+    await store.close();
+  });
+
+  it('D1/D4: keys Redis deleted by TTL leave the search and the counts, and their index entries go', async () => {
+    const client = connect();
+    const p = prefix();
+    const store = createRedisStore({ client, prefix: p, expiredGraceMs: 50 });
+    const begun = await store.begin(input('short', 30, 40));
+    if (begun.answer.kind !== 'execute') throw new Error('expected execute');
+    expect((await store.begin(input('held', 60_000, 60_000))).answer.kind).toBe('execute');
+    expect((await store.admin.searchKeys({})).items.map((r) => r.key).sort()).toEqual(['held', 'short']);
+    expect((await store.admin.stats()).inFlightNow).toBe(2);
+    await untilStoreTime(store, begun.answer.record.leaseExpiresAt! + 200);
+    const after = await store.admin.searchKeys({});
+    expect(after.items.map((r) => r.key)).toEqual(['held']);
+    expect(await client.zcard(`${p}:ids`)).toBe(1);
+    expect((await store.admin.stats()).inFlightNow).toBe(1);
+    expect(await client.zcard(`${p}:flying`)).toBe(1);
     await store.close();
   });
 

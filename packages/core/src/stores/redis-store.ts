@@ -7,6 +7,7 @@
 // reducer decides, and a takeover is a compare-and-swap on the fencing token that re-checks its reason with
 // Redis's clock. Duplicates waiting in other processes wake through Redis pub/sub on a dedicated connection.
 import { createHash } from 'node:crypto';
+import type { AdminCapable } from '../admin.ts';
 import type { EventQuery, IdemEvent } from '../events.ts';
 import { newId } from '../ids.ts';
 import { type BeginInput, reduceKey, type StaleReason } from '../key-machine.ts';
@@ -21,6 +22,7 @@ import {
   unchanged,
 } from '../store.ts';
 import { ChangeWaiters } from '../waiters.ts';
+import { createRedisAdmin } from './redis-admin.ts';
 import { SCRIPTS, type ScriptName } from './redis-scripts.ts';
 
 type Arg = string | number;
@@ -137,7 +139,7 @@ function requestFields(input: BeginInput): string[] {
  * const store = createRedisStore({ client: new Redis(process.env.REDIS_URL) });
  * const engine = createEngine({ store });
  */
-export function createRedisStore(options: RedisStoreOptions): IdempotencyStore {
+export function createRedisStore(options: RedisStoreOptions): IdempotencyStore & AdminCapable {
   const { client } = options;
   const prefix = options.prefix ?? '{idem}';
   const grace = options.expiredGraceMs ?? 5 * 60_000;
@@ -146,6 +148,8 @@ export function createRedisStore(options: RedisStoreOptions): IdempotencyStore {
   const retention = options.eventRetentionMs ?? 7 * 24 * 3_600_000;
   const channel = `${prefix}:changes`;
   const due = `${prefix}:due`;
+  const ids = `${prefix}:ids`;
+  const flying = `${prefix}:flying`;
   const eventsAll = `${prefix}:ev:all`;
   const eventBodies = `${prefix}:ev:body`;
   const recordKey = (ref: KeyRef): string => `${prefix}:k:${refId(ref)}`;
@@ -194,7 +198,7 @@ export function createRedisStore(options: RedisStoreOptions): IdempotencyStore {
   });
 
   async function begin(input: BeginInput): Promise<BeginResult> {
-    const keys = [recordKey(input), due];
+    const keys = [recordKey(input), due, ids, flying];
     const ttl = input.policy.ttlMs === null ? '' : input.policy.ttlMs;
     // Bounded: each pass either decides or lost a race to a change that itself completed.
     for (let attempt = 0; attempt < 50; attempt++) {
@@ -237,13 +241,13 @@ export function createRedisStore(options: RedisStoreOptions): IdempotencyStore {
     throw new Error(`could not settle key ${input.key} after 50 attempts`);
   }
 
-  return {
+  const store: IdempotencyStore = {
     kind: 'redis',
     begin,
     async complete(ref: FenceRef, outcome: Outcome, opts): Promise<FenceResult> {
       const [ok, now, rest] = await run<[number, number, string | string[]]>(
         'complete',
-        [recordKey(ref), due],
+        [recordKey(ref), due, ids, flying],
         [
           ref.id,
           ref.fence,
@@ -266,8 +270,8 @@ export function createRedisStore(options: RedisStoreOptions): IdempotencyStore {
     async abandon(ref: FenceRef, opts): Promise<FenceResult> {
       const [ok, now, reason] = await run<[number, number, string | undefined]>(
         'abandon',
-        [recordKey(ref), due],
-        [ref.id, ref.fence, opts?.notify ? '1' : '0', channel, refId(ref)],
+        [recordKey(ref), due, ids, flying],
+        [ref.id, ref.fence, opts?.notify ? '1' : '0', channel, refId(ref), prefix, retention],
       );
       waiters.notify(refId(ref));
       return ok === 1 ? { ok: true, record: undefined, now } : refused(now, reason!);
@@ -275,7 +279,7 @@ export function createRedisStore(options: RedisStoreOptions): IdempotencyStore {
     async renew(ref: FenceRef, leaseMs: number): Promise<FenceResult> {
       const [ok, now, rest] = await run<[number, number, string | string[]]>(
         'renew',
-        [recordKey(ref), due],
+        [recordKey(ref), due, ids, flying],
         [ref.id, ref.fence, leaseMs, grace],
       );
       return ok === 1 ? { ok: true, record: toRecord(rest as string[]), now } : refused(now, rest as string);
@@ -283,15 +287,15 @@ export function createRedisStore(options: RedisStoreOptions): IdempotencyStore {
     async release(ref: KeyRef): Promise<KeyRecord | undefined> {
       const [ok, , flat] = await run<[number, number, string[] | undefined]>(
         'release',
-        [recordKey(ref), due],
-        [channel, refId(ref)],
+        [recordKey(ref), due, ids, flying],
+        [channel, refId(ref), prefix, retention],
       );
       waiters.notify(refId(ref));
       return ok === 1 ? toRecord(flat!) : undefined;
     },
     get,
     purgeExpired(limit: number): Promise<number> {
-      return run<number>('purge', [due], [limit, grace]);
+      return run<number>('purge', [due, ids, flying], [limit, grace, prefix, retention]);
     },
     async appendEvents(events: readonly IdemEvent[]): Promise<void> {
       if (events.length === 0) return;
@@ -347,4 +351,14 @@ export function createRedisStore(options: RedisStoreOptions): IdempotencyStore {
       else await subscriber.unsubscribe(channel).catch(() => {});
     },
   };
+  const admin = createRedisAdmin({
+    run,
+    toRecord,
+    get,
+    listEvents: (query) => store.listEvents(query),
+    keys: { ids, flying, due, audit: `${prefix}:audit`, auditBodies: `${prefix}:audit:body` },
+    goneKey: (id) => `${prefix}:gone:${id}`,
+    grace,
+  });
+  return Object.assign(store, { admin });
 }
