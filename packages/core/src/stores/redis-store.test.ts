@@ -37,27 +37,13 @@ afterAll(async () => {
 });
 
 let suite = 0;
-storeConformance('redis', async () => {
-  const client = connect();
-  const store = createRedisStore({ client, prefix: `${runPrefix.slice(0, -1)}:${++suite}}` });
-  return {
-    store,
-    close: async () => {
-      await store.close();
-    },
-  };
-});
-
-adminConformance('redis', async () => {
-  const client = connect();
-  const store = createRedisStore({ client, prefix: `${runPrefix.slice(0, -1)}:${++suite}}` });
-  return {
-    store,
-    close: async () => {
-      await store.close();
-    },
-  };
-});
+// Each test gets a store under a prefix of its own.
+const openStore = async () => {
+  const store = createRedisStore({ client: connect(), prefix: `${runPrefix.slice(0, -1)}:${++suite}}` });
+  return { store, close: () => store.close() };
+};
+storeConformance('redis', openStore);
+adminConformance('redis', openStore);
 
 function input(key: string, leaseMs = 60_000, ttlMs: number | null = 60_000): BeginInput {
   return {
