@@ -2,6 +2,7 @@
 // one serves, one generates load), and the microbenchmarks afterwards on a quiet machine.
 import { type ChildProcess, fork, spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { untilListening } from './listening.ts';
 import type { LoadJob, LoadResult } from './load/protocol.ts';
 import type { MicroResult } from './micro.ts';
 import type { ServerConfig } from './server/main.ts';
@@ -13,30 +14,23 @@ export interface ServerProcess {
   stop(): Promise<void>;
 }
 
-export function startServer(config: ServerConfig): Promise<ServerProcess> {
+export async function startServer(config: ServerConfig): Promise<ServerProcess> {
   const child = spawn(process.execPath, ['--import', 'tsx', entry('./server/main.ts')], {
     env: { ...process.env, BENCH_SERVER: JSON.stringify(config), NODE_ENV: 'production' },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  return new Promise((resolve, reject) => {
-    let out = '';
-    child.stdout!.on('data', (chunk: Buffer) => {
-      out += chunk.toString();
-      const url = /listening (http:\/\/\S+)/.exec(out)?.[1];
-      if (url === undefined) return;
-      child.stdout!.removeAllListeners('data');
-      child.stdout!.resume();
-      resolve({
-        url,
-        async stop() {
-          child.kill('SIGTERM');
-          await exited;
-        },
-      });
-    });
-    child.once('exit', (code) => reject(new Error(`bench server exited (${code}) before listening: ${out}`)));
-  });
+  const url = await untilListening(
+    child,
+    (code, out) => new Error(`bench server exited (${code}) before listening: ${out}`),
+  );
+  return {
+    url,
+    async stop() {
+      child.kill('SIGTERM');
+      await exited;
+    },
+  };
 }
 
 export interface LoadGenerator {

@@ -1,10 +1,10 @@
 // Conflicts and natural duplicates (D3): newest first, each row leading to its key's story.
 import Link from 'next/link';
 import { adminApi } from '../lib/api';
-import { formatTime, naturalKind, storyHref } from '../lib/format';
+import { naturalKind, storyHref } from '../lib/format';
 import type { Session } from '../lib/session';
 import { AutoRefresh } from './auto-refresh';
-import { Empty, EventBadge, Pager } from './bits';
+import { Empty, EventBadge, Pager, Time } from './bits';
 
 const text = (v: unknown) => (v === null || v === undefined ? '' : String(v));
 
@@ -81,9 +81,7 @@ export async function Incidents({
               {page.items.map((e) => (
                 <tr key={e.id}>
                   <td>
-                    <time className="nowrap" dateTime={new Date(e.at).toISOString()}>
-                      {formatTime(e.at).replace(' UTC', '')}
-                    </time>
+                    <Time ms={e.at} short />
                   </td>
                   <td>
                     <EventBadge type={e.type} />

@@ -6,6 +6,7 @@ import type { AppRouter } from '@idem/api';
 import { idempotencyHeaders, idempotencyLink } from '@idem/trpc/client';
 import { createTRPCClient, httpLink, TRPCClientError } from '@trpc/client';
 import type { inferRouterOutputs } from '@trpc/server';
+import { notFound } from 'next/navigation';
 import superjson from 'superjson';
 import { config } from './config';
 import type { Session } from './session';
@@ -55,4 +56,17 @@ export function apiError(error: unknown): { status: number | null; code: string;
     };
   }
   return { status: null, code: 'error', message: error instanceof Error ? error.message : String(error) };
+}
+
+/** A key's story, by record id or identity; Next's not-found page when the API knows no such key. */
+export function storyOrNotFound(
+  staff: Pick<Session, 'user' | 'role'>,
+  target: { id: string } | { scope: string; procedure: string; key: string },
+): Promise<StoryView> {
+  return adminApi(staff)
+    .story.query(target)
+    .catch((error: unknown) => {
+      if (apiError(error).status === 404) notFound();
+      throw error;
+    });
 }

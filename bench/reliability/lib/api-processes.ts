@@ -1,6 +1,7 @@
 // Real API processes for the harness: spawned with tsx, each on its own port, killed politely or with SIGKILL.
 import { type ChildProcess, spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { untilListening } from '../../src/listening.ts';
 
 const FIXTURE = fileURLToPath(new URL('../fixtures/api-process.ts', import.meta.url));
 
@@ -24,7 +25,7 @@ export interface ApiProcessOptions {
   env?: Record<string, string>;
 }
 
-export function startApiProcess(options: ApiProcessOptions): Promise<ApiProcess> {
+export async function startApiProcess(options: ApiProcessOptions): Promise<ApiProcess> {
   const child = spawn(process.execPath, ['--import', 'tsx', FIXTURE], {
     env: {
       ...process.env,
@@ -49,30 +50,24 @@ export function startApiProcess(options: ApiProcessOptions): Promise<ApiProcess>
     // Outage tests provoke store errors on purpose; keep the log for a failed start, do not flood the run.
     if (log.length > 200_000) log = log.slice(-100_000);
   });
-  return new Promise((resolve, reject) => {
-    let out = '';
-    child.stdout!.on('data', (chunk: Buffer) => {
-      out += chunk.toString();
-      const url = /listening (http:\/\/\S+)/.exec(out)?.[1];
-      if (url === undefined) return;
-      out = '';
-      resolve({
-        url,
-        child,
-        exited,
-        async kill9() {
-          child.kill('SIGKILL');
-          await exited;
-        },
-        async stop() {
-          if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
-          await exited;
-        },
-        log: () => log,
-      });
-    });
-    child.once('exit', (code) => reject(new Error(`API process exited (${code}) before listening:\n${log}`)));
-  });
+  const url = await untilListening(
+    child,
+    (code) => new Error(`API process exited (${code}) before listening:\n${log}`),
+  );
+  return {
+    url,
+    child,
+    exited,
+    async kill9() {
+      child.kill('SIGKILL');
+      await exited;
+    },
+    async stop() {
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
+      await exited;
+    },
+    log: () => log,
+  };
 }
 
 export async function startApiProcesses(count: number, options: ApiProcessOptions): Promise<ApiProcess[]> {

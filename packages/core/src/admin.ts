@@ -215,6 +215,22 @@ export function keyState(record: KeyRecord, now: number): KeyState {
   return isFailedRecord(record) ? 'failed' : 'completed';
 }
 
+/** Whether a record passes a search's filters (and its cursor), judged at the store's `now`. */
+export function matchesSearch(record: KeyRecord, q: KeySearch, now: number): boolean {
+  if (q.key !== undefined && record.key !== q.key) return false;
+  if (q.keyPrefix !== undefined && !record.key.startsWith(q.keyPrefix)) return false;
+  if (q.scope !== undefined && record.scope !== q.scope) return false;
+  if (q.procedure !== undefined && record.procedure !== q.procedure) return false;
+  if (q.naturalId !== undefined && record.naturalId !== q.naturalId) return false;
+  if (q.createdFrom !== undefined && record.createdAt < q.createdFrom) return false;
+  if (q.createdTo !== undefined && record.createdAt >= q.createdTo) return false;
+  if (q.state !== undefined && keyState(record, now) !== q.state) return false;
+  if (q.cursor !== undefined) {
+    if (q.order === 'oldest' ? record.id <= q.cursor : record.id >= q.cursor) return false;
+  }
+  return true;
+}
+
 /** Event types that count as natural duplicates when they happen on a natural-key procedure. */
 export const NATURAL_EVENT_TYPES: readonly IdemEventType[] = ['replay', 'conflict'];
 
@@ -279,38 +295,47 @@ export function emptyBuckets(from: number, count: number, bucketMs: number): Cou
   }));
 }
 
-/** Counts one event into its bucket and the totals, if it belongs to the window `[from, now]` and to statistics. */
-export function tally(
-  event: IdemEvent,
-  window: { from: number; now: number; bucketMs: number },
-  buckets: CountingBucket[],
-  totals: { -readonly [K in keyof KeyStats['totals']]: number },
-): void {
-  if (event.at < window.from || event.at > window.now || !countsInStats(event)) return;
-  const b = buckets[Math.min(Math.floor((event.at - window.from) / window.bucketMs), buckets.length - 1)]!;
-  switch (event.type) {
-    case 'begin':
-      b.begin++;
-      totals.begin++;
-      break;
-    case 'replay':
-      b.replay++;
-      totals.replay++;
-      break;
-    case 'conflict':
-      b.conflict++;
-      totals.conflict++;
-      break;
-    case 'in_flight':
-      b.inFlight++;
-      totals.inFlight++;
-      break;
-    case 'takeover':
-      totals.takeover++;
-      break;
-    default:
-      break;
-  }
+/** What a store counts of its keys for the overview (see KeyStats). */
+export type KeyCounts = Pick<KeyStats, 'inFlightNow' | 'stuckNow' | 'expiringWithinHour' | 'expiredNow'>;
+
+/**
+ * The buckets of a statistics window ending at `now`, for a store to fill (event by event, or with counts its
+ * database grouped), then the answer with rates and the store's key counts.
+ *
+ * @example
+ * const counter = statsCounter(now, query);
+ * for (const e of events) counter.event(e);
+ * return counter.result({ inFlightNow, stuckNow, expiringWithinHour, expiredNow });
+ */
+export function statsCounter(now: number, query?: StatsQuery) {
+  const { windowMs, bucketMs } = statsWindow(query);
+  const { from, count } = bucketRange(now, windowMs, bucketMs);
+  const buckets = emptyBuckets(from, count, bucketMs);
+  const totals = { begin: 0, takeover: 0, replay: 0, conflict: 0, inFlight: 0 };
+  /** Adds `n` events of a type to bucket `index` (clamped to the window) and to the totals. */
+  const add = (type: string, index: number, n = 1): void => {
+    const b = buckets[Math.min(Math.max(index, 0), buckets.length - 1)]!;
+    if (type === 'takeover') totals.takeover += n;
+    else if (type === 'in_flight') {
+      b.inFlight += n;
+      totals.inFlight += n;
+    } else if (type === 'begin' || type === 'replay' || type === 'conflict') {
+      b[type] += n;
+      totals[type] += n;
+    }
+  };
+  return {
+    from,
+    bucketMs,
+    add,
+    /** Counts one event, if it falls in `[from, now]` and counts in statistics. */
+    event(e: IdemEvent): void {
+      if (e.at >= from && e.at <= now && countsInStats(e)) add(e.type, Math.floor((e.at - from) / bucketMs));
+    },
+    result(keys: KeyCounts): KeyStats {
+      return { now, from, bucketMs, buckets, totals, ...rates(totals), ...keys };
+    },
+  };
 }
 
 /** Rates and totals from bucket counts plus takeovers. */

@@ -2,16 +2,12 @@
 // for tests and tools; the memory store holds one process's keys, not millions.
 import {
   type AuditEntry,
-  bucketRange,
-  emptyBuckets,
   type IdempotencyAdmin,
   isIncident,
   keyState,
-  type KeySearch,
+  matchesSearch,
   pageSize,
-  rates,
-  statsWindow,
-  tally,
+  statsCounter,
   HOUR_MS,
 } from '../admin.ts';
 import type { IdemEvent } from '../events.ts';
@@ -24,22 +20,6 @@ export interface MemoryAdminSource {
   /** Oldest first. */
   events(): readonly IdemEvent[];
   clock(): number;
-}
-
-/** Whether a record passes a search's filters (and its cursor), judged at the store's `now`. */
-export function matchesSearch(record: KeyRecord, q: KeySearch, now: number): boolean {
-  if (q.key !== undefined && record.key !== q.key) return false;
-  if (q.keyPrefix !== undefined && !record.key.startsWith(q.keyPrefix)) return false;
-  if (q.scope !== undefined && record.scope !== q.scope) return false;
-  if (q.procedure !== undefined && record.procedure !== q.procedure) return false;
-  if (q.naturalId !== undefined && record.naturalId !== q.naturalId) return false;
-  if (q.createdFrom !== undefined && record.createdAt < q.createdFrom) return false;
-  if (q.createdTo !== undefined && record.createdAt >= q.createdTo) return false;
-  if (q.state !== undefined && keyState(record, now) !== q.state) return false;
-  if (q.cursor !== undefined) {
-    if (q.order === 'oldest' ? record.id <= q.cursor : record.id >= q.cursor) return false;
-  }
-  return true;
 }
 
 function page<T extends { id: string }>(
@@ -104,11 +84,8 @@ export function createMemoryAdmin(source: MemoryAdminSource): IdempotencyAdmin {
     },
     async stats(query) {
       const now = source.clock();
-      const { windowMs, bucketMs } = statsWindow(query);
-      const { from, count } = bucketRange(now, windowMs, bucketMs);
-      const buckets = emptyBuckets(from, count, bucketMs);
-      const totals = { begin: 0, takeover: 0, replay: 0, conflict: 0, inFlight: 0 };
-      for (const e of source.events()) tally(e, { from, now, bucketMs }, buckets, totals);
+      const counter = statsCounter(now, query);
+      for (const e of source.events()) counter.event(e);
       let inFlightNow = 0;
       let stuckNow = 0;
       let expiringWithinHour = 0;
@@ -122,18 +99,7 @@ export function createMemoryAdmin(source: MemoryAdminSource): IdempotencyAdmin {
           if (r.leaseExpiresAt === null || r.leaseExpiresAt <= now) stuckNow++;
         }
       }
-      return {
-        now,
-        from,
-        bucketMs,
-        buckets,
-        totals,
-        ...rates(totals),
-        inFlightNow,
-        stuckNow,
-        expiringWithinHour,
-        expiredNow,
-      };
+      return counter.result({ inFlightNow, stuckNow, expiringWithinHour, expiredNow });
     },
     async appendAudit(input) {
       const entry: AuditEntry = { ...input, id: newId(), at: source.clock() };

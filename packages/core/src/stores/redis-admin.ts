@@ -8,21 +8,17 @@
 // existed are found once they are touched again.
 import {
   type AuditEntry,
-  bucketRange,
-  emptyBuckets,
   type IdempotencyAdmin,
   isIncident,
   type KeySearch,
+  matchesSearch,
   pageSize,
-  rates,
-  statsWindow,
-  tally,
+  statsCounter,
 } from '../admin.ts';
 import type { EventQuery, IdemEvent, IdemEventType } from '../events.ts';
 import { newId } from '../ids.ts';
 import type { KeyRecord } from '../record.ts';
 import type { KeyRef } from '../store.ts';
-import { matchesSearch } from './memory-admin.ts';
 import type { ScriptName } from './redis-scripts.ts';
 
 type Arg = string | number;
@@ -161,30 +157,16 @@ export function createRedisAdmin(source: RedisAdminSource): IdempotencyAdmin {
       const [now, inFlightNow, stuckNow, expiringWithinHour, expiredNow] = await run<
         [number, number, number, number, number]
       >('keyCounts', [keys.flying, keys.due], [source.grace]);
-      const { windowMs, bucketMs } = statsWindow(query);
-      const { from, count } = bucketRange(now, windowMs, bucketMs);
-      const buckets = emptyBuckets(from, count, bucketMs);
-      const totals = { begin: 0, takeover: 0, replay: 0, conflict: 0, inFlight: 0 };
+      const counter = statsCounter(now, query);
       // Newest first until the window's start: the event log is capped, so this walk is bounded too.
       let before: string | undefined;
       for (;;) {
         const page = await source.listEvents({ before, limit: EVENT_BATCH });
-        for (const e of page) tally(e, { from, now, bucketMs }, buckets, totals);
-        if (page.length < EVENT_BATCH || page[page.length - 1]!.at < from) break;
+        for (const e of page) counter.event(e);
+        if (page.length < EVENT_BATCH || page[page.length - 1]!.at < counter.from) break;
         before = page[page.length - 1]!.id;
       }
-      return {
-        now,
-        from,
-        bucketMs,
-        buckets,
-        totals,
-        ...rates(totals),
-        inFlightNow,
-        stuckNow,
-        expiringWithinHour,
-        expiredNow,
-      };
+      return counter.result({ inFlightNow, stuckNow, expiringWithinHour, expiredNow });
     },
 
     async appendAudit(input) {

@@ -5,8 +5,6 @@
 import {
   type AuditEntry,
   type AuditInput,
-  bucketRange,
-  emptyBuckets,
   HOUR_MS,
   type IdempotencyAdmin,
   type IncidentQuery,
@@ -14,8 +12,7 @@ import {
   type KeyState,
   pageSize,
   prefixUpperBound,
-  rates,
-  statsWindow,
+  statsCounter,
 } from '../admin.ts';
 import { newId } from '../ids.ts';
 import type { KeyRecord } from '../record.ts';
@@ -227,7 +224,6 @@ export function createSqlAdmin(
     },
 
     async stats(query) {
-      const { windowMs, bucketMs } = statsWindow(query);
       const live = `(expires_at IS NULL OR expires_at > ${d.now})`;
       const [counts] = await run<Record<string, number | bigint>>(
         `SELECT
@@ -241,7 +237,7 @@ export function createSqlAdmin(
         [HOUR_MS],
       );
       const now = num(counts!.db_now!);
-      const { from, count } = bucketRange(Math.floor(now), windowMs, bucketMs);
+      const counter = statsCounter(Math.floor(now), query);
       const bucket =
         d.name === 'postgresql'
           ? `floor((${d.ms('at')} - $1::float8) / $2::float8)::int4`
@@ -251,34 +247,15 @@ export function createSqlAdmin(
          WHERE type IN ('begin', 'takeover', 'replay', 'conflict', 'in_flight') AND at >= ${d.fromMs('$1')}
            AND "procedure" NOT LIKE '%#unique:%'
          GROUP BY 1, 2`,
-        [from, bucketMs],
+        [counter.from, counter.bucketMs],
       );
-      const buckets = emptyBuckets(from, count, bucketMs);
-      const totals = { begin: 0, takeover: 0, replay: 0, conflict: 0, inFlight: 0 };
-      for (const row of rows) {
-        const n = num(row.n);
-        const b = buckets[Math.min(Math.max(num(row.bucket), 0), buckets.length - 1)]!;
-        if (row.type === 'takeover') totals.takeover += n;
-        else if (row.type === 'in_flight') {
-          b.inFlight += n;
-          totals.inFlight += n;
-        } else if (row.type === 'begin' || row.type === 'replay' || row.type === 'conflict') {
-          b[row.type] += n;
-          totals[row.type] += n;
-        }
-      }
-      return {
-        now,
-        from,
-        bucketMs,
-        buckets,
-        totals,
-        ...rates(totals),
+      for (const row of rows) counter.add(row.type, num(row.bucket), num(row.n));
+      return counter.result({
         inFlightNow: num(counts!.in_flight!),
         stuckNow: num(counts!.stuck!),
         expiringWithinHour: num(counts!.expiring!),
         expiredNow: num(counts!.expired!),
-      };
+      });
     },
 
     async appendAudit(input: AuditInput) {

@@ -1,8 +1,7 @@
 // A key's story by record id (the Keys page links here).
 import type { Metadata } from 'next';
-import { notFound } from 'next/navigation';
 import { KeyStory } from '../../../../components/key-story';
-import { adminApi, apiError } from '../../../../lib/api';
+import { storyOrNotFound } from '../../../../lib/api';
 import { csrfToken, requireStaff } from '../../../../lib/session';
 
 export const metadata: Metadata = { title: 'Key story' };
@@ -16,12 +15,7 @@ export default async function KeyPage({
 }) {
   const { id } = await params;
   const staff = await requireStaff();
-  const story = await adminApi(staff)
-    .story.query({ id })
-    .catch((error: unknown) => {
-      if (apiError(error).status === 404) notFound();
-      throw error;
-    });
+  const story = await storyOrNotFound(staff, { id });
   return (
     <KeyStory
       story={story}

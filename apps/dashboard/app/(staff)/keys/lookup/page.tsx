@@ -3,7 +3,7 @@
 import type { Metadata } from 'next';
 import { notFound } from 'next/navigation';
 import { KeyStory } from '../../../../components/key-story';
-import { adminApi, apiError } from '../../../../lib/api';
+import { storyOrNotFound } from '../../../../lib/api';
 import { csrfToken, requireStaff } from '../../../../lib/session';
 
 export const metadata: Metadata = { title: 'Key story' };
@@ -18,12 +18,7 @@ export default async function KeyLookupPage({
   const [scope, procedure, key] = [text(params.scope), text(params.procedure), text(params.key)];
   const staff = await requireStaff();
   if (!scope || !procedure || !key) notFound();
-  const story = await adminApi(staff)
-    .story.query({ scope, procedure, key })
-    .catch((error: unknown) => {
-      if (apiError(error).status === 404) notFound();
-      throw error;
-    });
+  const story = await storyOrNotFound(staff, { scope, procedure, key });
   return (
     <KeyStory
       story={story}
