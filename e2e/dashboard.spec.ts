@@ -368,7 +368,11 @@ test('D5: a signed-out session stays out, and pages run under their Content-Secu
   });
   await signIn(page, 'admin');
   for (const path of ['/', '/keys', `/keys?q=${encodeURIComponent(chargeKey)}&match=exact`, '/actions']) {
-    await page.goto(path);
+    const response = await page.goto(path);
+    // The policy is there (a page without one would have no violations to report either).
+    expect(response?.headers()['content-security-policy']).toMatch(
+      /default-src 'self'.*frame-ancestors 'none'/,
+    );
     await expect(page.getByRole('navigation', { name: 'Main' })).toBeVisible();
   }
   expect(violations).toEqual([]);
