@@ -6,7 +6,7 @@
 // after sign-out: each request also checks the user against the configuration, the signature covers the user's
 // configured password entry, and signed-out session ids are refused until they would have expired.
 import 'server-only';
-import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import { cookies, headers } from 'next/headers';
 import { redirect } from 'next/navigation';
 import { config, type Role, type StaffUser } from './config';
@@ -31,7 +31,7 @@ const sign = (payload: string): string =>
 // IDEM_DASHBOARD_USERS ends that user's sessions.
 const signFor = (payload: string, user: StaffUser | undefined): string =>
   sign(
-    `${payload}\0${createHmac('sha256', 'idem session')
+    `${payload}\0${createHash('sha256')
       .update(user?.password ?? '')
       .digest('base64url')}`,
   );
