@@ -5,7 +5,7 @@
 // Every "now" here is the store's clock (the database's now()), never the reader's: a key is expired, or a
 // lease running, by the same clock that decides begin().
 import type { IdemEvent, IdemEventType } from './events.ts';
-import type { KeyRecord } from './record.ts';
+import type { KeyKind, KeyRecord } from './record.ts';
 import type { IdempotencyStore, KeyRef } from './store.ts';
 
 /**
@@ -28,8 +28,10 @@ export interface KeySearch {
   readonly keyPrefix?: string;
   /** The caller the key belongs to. */
   readonly scope?: string;
-  /** The exact procedure (natural keys carry a `#fields` suffix). */
+  /** The exact procedure. */
   readonly procedure?: string;
+  /** Keys of one kind: chosen by the client, natural, or unique claims. */
+  readonly kind?: KeyKind;
   readonly state?: KeyState;
   /** A natural id carried in the payload (external_id, execution_id, a unique claim's value). */
   readonly naturalId?: string;
@@ -67,7 +69,7 @@ export type StoryTarget = { readonly id: string } | { readonly ref: KeyRef };
 
 /**
  * `conflicts`: every refused conflict (same key, other payload). `natural`: natural duplicates, i.e.
- * `natural_duplicate` events and replays or conflicts on natural-key procedures (whose name carries `#`).
+ * `natural_duplicate` events and replays or conflicts of natural keys.
  */
 export type IncidentKind = 'conflicts' | 'natural';
 
@@ -221,6 +223,7 @@ export function matchesSearch(record: KeyRecord, q: KeySearch, now: number): boo
   if (q.keyPrefix !== undefined && !record.key.startsWith(q.keyPrefix)) return false;
   if (q.scope !== undefined && record.scope !== q.scope) return false;
   if (q.procedure !== undefined && record.procedure !== q.procedure) return false;
+  if (q.kind !== undefined && record.kind !== q.kind) return false;
   if (q.naturalId !== undefined && record.naturalId !== q.naturalId) return false;
   if (q.createdFrom !== undefined && record.createdAt < q.createdFrom) return false;
   if (q.createdTo !== undefined && record.createdAt >= q.createdTo) return false;
@@ -234,21 +237,17 @@ export function matchesSearch(record: KeyRecord, q: KeySearch, now: number): boo
 /** Event types that count as natural duplicates when they happen on a natural-key procedure. */
 export const NATURAL_EVENT_TYPES: readonly IdemEventType[] = ['replay', 'conflict'];
 
-/** Whether a procedure name is a natural key's (the edge appends `#fields` to the path). */
-export const isNaturalProcedure = (procedure: string): boolean => procedure.includes('#');
-
 /** Whether an event belongs in an incident view. */
 export function isIncident(event: IdemEvent, kind: IncidentKind): boolean {
   if (kind === 'conflicts') return event.type === 'conflict';
   return (
     event.type === 'natural_duplicate' ||
-    (NATURAL_EVENT_TYPES.includes(event.type) && isNaturalProcedure(event.procedure))
+    (NATURAL_EVENT_TYPES.includes(event.type) && event.kind === 'natural')
   );
 }
 
 /** Whether an event counts in statistics: unique-constraint claims are bookkeeping of another request. */
-export const countsInStats = (event: Pick<IdemEvent, 'procedure'>): boolean =>
-  !event.procedure.includes('#unique:');
+export const countsInStats = (event: Pick<IdemEvent, 'kind'>): boolean => event.kind !== 'unique';
 
 export const DEFAULT_PAGE_SIZE = 50;
 export const MAX_PAGE_SIZE = 200;
@@ -363,4 +362,5 @@ export function prefixUpperBound(prefix: string): string | null {
 }
 
 /** A key's identity as one readable line, for the audit log's target. */
-export const describeRef = (ref: KeyRef): string => `${ref.scope} · ${ref.procedure} · ${ref.key}`;
+export const describeRef = (ref: KeyRef): string =>
+  `${ref.scope} · ${ref.procedure} · ${ref.kind === 'key' ? '' : `${ref.kind} `}${ref.key}`;

@@ -1,12 +1,13 @@
-import { openDatabase } from '@idem/db';
+import pg from 'pg';
 import { describe, expect, it } from 'vitest';
-import { createEngine, type Decision, type Engine, type Execution } from './engine.ts';
+import type { Decision, Execution } from './decision.ts';
+import { createEngine, type Engine } from './engine.ts';
 import { IdemError } from './errors.ts';
 import { idFloor } from './ids.ts';
+import { pgStore } from './pg.ts';
 import { definePolicy, type PolicyOptions } from './policy.ts';
 import { REDACTED } from './redact.ts';
-import { createMemoryStore } from './stores/memory-store.ts';
-import { createSqlStore } from './stores/sql-store.ts';
+import { createMemoryStore } from './stores/memory/store.ts';
 
 function setup(options: { clock?: () => number; renewLeases?: boolean } = {}) {
   const store = createMemoryStore(options.clock ? { clock: options.clock } : {});
@@ -41,8 +42,7 @@ describe('engine', () => {
     const again = await engine.begin({ ...request(), requestId: 'req-2' });
     expect(again).toMatchObject({
       kind: 'replay',
-      status: 201,
-      outcome: { body: '{"id":"o1"}' },
+      outcome: { status: 201, body: '{"id":"o1"}' },
       mismatch: false,
     });
     const log = await events(engine);
@@ -54,42 +54,43 @@ describe('engine', () => {
     expect(log[2]).toMatchObject({ requestId: 'req-2', detail: { status: 201 } });
   });
 
-  it('N2: a replay can answer with the policy status (200 instead of 201)', async () => {
+  it('N2: a natural key whose payload changed replays the stored outcome, flagged as a mismatch', async () => {
     const { engine } = setup();
-    const policy: PolicyOptions = { preset: 'noticia-recognised-create' };
-    const first = execution(await engine.begin(request(policy, { external_id: 'e1' }, 'e1')));
+    const policy: PolicyOptions = { onMismatch: 'replay', ttlMs: null };
+    const natural = (payload: unknown) => ({
+      ...request(policy, payload, 'external_id=e1'),
+      kind: 'natural' as const,
+    });
+    const first = execution(await engine.begin(natural({ external_id: 'e1' })));
+    expect(first.ref.kind).toBe('natural');
     await first.complete({ ok: true, status: 201, body: '{}' });
-    expect(await engine.begin(request(policy, { external_id: 'e1', amount: 3 }, 'e1'))).toMatchObject({
+    expect(await engine.begin(natural({ external_id: 'e1', amount: 3 }))).toMatchObject({
       kind: 'replay',
-      status: 200,
+      outcome: { status: 201 },
       mismatch: true,
     });
   });
 
-  it('K3: a conflict carries the policy status and code, and its event keeps the redacted conflicting payload', async () => {
+  it('K3: a conflict changes nothing; its event keeps the redacted conflicting payload and what the edge answered', async () => {
     const { engine } = setup();
-    await execution(await engine.begin(request({ preset: 'noticia' }))).complete({
-      ok: true,
-      status: 201,
-      body: '{}',
+    await execution(await engine.begin(request())).complete({ ok: true, status: 201, body: '{}' });
+    const conflict = await engine.begin({
+      ...request({}, { amount: 200, password: 'hunter2' }),
+      answers: { conflict: { status: 409, code: 'IDEMPOTENCY_CONFLICT' } },
     });
-    const conflict = await engine.begin(request({ preset: 'noticia' }, { amount: 200, password: 'hunter2' }));
-    expect(conflict).toMatchObject({ kind: 'conflict', status: 409, code: 'IDEMPOTENCY_CONFLICT' });
+    expect(conflict).toMatchObject({ kind: 'conflict', record: { fence: 1, status: 'completed' } });
     const log = await events(engine);
     const event = log.find((e) => e.type === 'conflict')!;
     expect(JSON.parse(event.payload!)).toEqual({ amount: 200, password: REDACTED });
     expect(event.detail).toMatchObject({ status: 409, code: 'IDEMPOTENCY_CONFLICT' });
   });
 
-  it('K4: reject mode refuses a duplicate at once with Retry-After', async () => {
+  it('K4: reject mode refuses a duplicate at once, with the time left on the holder’s lease', async () => {
     const { engine } = setup();
-    execution(await engine.begin(request({ inFlight: { retryAfterMs: 2000 } })));
-    expect(await engine.begin(request({ inFlight: { retryAfterMs: 2000 } }))).toMatchObject({
-      kind: 'in_flight',
-      status: 409,
-      retryAfterMs: 2000,
-      waited: false,
-    });
+    execution(await engine.begin(request({ leaseMs: 20_000 })));
+    const duplicate = await engine.begin(request({ leaseMs: 20_000 }));
+    expect(duplicate).toMatchObject({ kind: 'in_flight', waited: false, holder: 'running' });
+    if (duplicate.kind === 'in_flight') expect(duplicate.leaseRemainingMs).toBeGreaterThan(19_000);
   });
 
   it('K4: wait mode latches on the first request and replays its outcome', async () => {
@@ -98,18 +99,26 @@ describe('engine', () => {
     const first = execution(await engine.begin(request(policy)));
     const second = engine.begin(request(policy));
     await first.complete({ ok: true, status: 201, body: '{"n":1}' });
-    expect(await second).toMatchObject({ kind: 'replay', status: 201, outcome: { body: '{"n":1}' } });
+    expect(await second).toMatchObject({ kind: 'replay', outcome: { status: 201, body: '{"n":1}' } });
     const replay = (await events(engine)).find((e) => e.type === 'replay');
     expect(replay?.detail).toMatchObject({ waited: true });
   });
 
-  it('K4: serialize mode (seed 003) processes duplicates one after the other and refuses the later with 409', async () => {
+  it('K4: serialize mode (seed 003) processes duplicates one after the other and refuses the later one', async () => {
     const { engine } = setup();
-    const policy: PolicyOptions = { preset: 'salesbricks' };
+    const policy: PolicyOptions = { inFlight: { mode: 'serialize' } };
     const first = execution(await engine.begin(request(policy)));
     const second = engine.begin(request(policy));
     await first.complete({ ok: true, status: 200, body: '{}' });
-    expect(await second).toMatchObject({ kind: 'in_flight', status: 409, waited: true });
+    expect(await second).toMatchObject({
+      kind: 'in_flight',
+      waited: true,
+      holder: 'finished',
+      leaseRemainingMs: 0,
+    });
+    const refusal = (await events(engine)).find((e) => e.type === 'in_flight');
+    // Logged after the first completed, and saying so: not "still running".
+    expect(refusal?.detail).toMatchObject({ waited: true, holder: 'finished' });
   });
 
   it('K4: a waiting duplicate runs itself when the first gives up without an outcome', async () => {
@@ -137,11 +146,7 @@ describe('engine', () => {
 
   it('K5/K6: bad keys are refused before anything is stored; a missing optional key runs unprotected', async () => {
     const { engine, store } = setup();
-    expect(await engine.begin(request({}, {}, ''))).toMatchObject({
-      kind: 'invalid',
-      code: 'KEY_EMPTY',
-      status: 400,
-    });
+    expect(await engine.begin(request({}, {}, ''))).toMatchObject({ kind: 'invalid', code: 'KEY_EMPTY' });
     expect(await engine.begin(request({}, {}, 'k'.repeat(256)))).toMatchObject({
       kind: 'invalid',
       code: 'KEY_TOO_LONG',
@@ -158,13 +163,26 @@ describe('engine', () => {
     expect((store as unknown as { size: number }).size).toBe(0);
   });
 
-  it('bad payloads get typed refusals: too large (413) and not JSON', async () => {
+  it('refusals of bad keys are recorded for support, at most ten per caller, operation and reason a minute', async () => {
+    const { engine } = setup();
+    for (let i = 0; i < 15; i++)
+      await engine.begin({ ...request({}, {}, 'k'.repeat(300)), requestId: `r${i}` });
+    await engine.begin(request({ key: { required: true } }, {}, null));
+    const refused = (await events(engine)).filter((e) => e.type === 'refused');
+    expect(refused.filter((e) => e.detail?.reason === 'KEY_TOO_LONG')).toHaveLength(10);
+    expect(refused.find((e) => e.detail?.reason === 'KEY_MISSING')).toMatchObject({
+      scope: 'caller-a',
+      procedure: 'orders.create',
+      requestId: 'req-1',
+    });
+  });
+
+  it('bad payloads get typed refusals: too large and not JSON', async () => {
     const { engine } = setup();
     const big = { blob: 'x'.repeat(2048) };
     expect(await engine.begin(request({ maxPayloadBytes: 1024 }, big))).toMatchObject({
       kind: 'invalid',
       code: 'PAYLOAD_TOO_LARGE',
-      status: 413,
     });
     expect(await engine.begin({ ...request(), payload: { value: { n: Number.NaN } } })).toMatchObject({
       kind: 'invalid',
@@ -178,6 +196,22 @@ describe('engine', () => {
     const first = execution(await engine.begin(request(policy)));
     expect(await first.complete({ ok: false, status: 503, body: '{}' })).toEqual({ stored: false });
     expect(await engine.begin(request(policy))).toMatchObject({ kind: 'execute', reason: 'new' });
+  });
+
+  it('K8: a validation refusal is kept only when the policy stores invalid requests (seed 003, not seed 002)', async () => {
+    const { engine } = setup();
+    const invalid = { ok: false, status: 400, body: '{"error":"validation_error"}' };
+    const notKept = execution(await engine.begin(request({}, { a: 1 }, 'v-1')));
+    expect(await notKept.complete(invalid, { invalidRequest: true })).toEqual({ stored: false });
+    expect(await engine.begin(request({}, { a: 2 }, 'v-1'))).toMatchObject({ kind: 'execute' });
+    const kept = execution(
+      await engine.begin(request({ store: { invalidRequests: true } }, { a: 1 }, 'v-2')),
+    );
+    expect(await kept.complete(invalid, { invalidRequest: true })).toEqual({ stored: true });
+    expect(await engine.begin(request({ store: { invalidRequests: true } }, { a: 1 }, 'v-2'))).toMatchObject({
+      kind: 'replay',
+      outcome: { status: 400 },
+    });
   });
 
   it('K11: a holder whose lease was taken over gets LEASE_LOST; the new holder’s outcome stands', async () => {
@@ -264,6 +298,7 @@ describe('engine', () => {
       keyId: null,
       scope: 's',
       procedure: 'p',
+      kind: 'key' as const,
       key,
       type: 'replay' as const,
       at: ms,
@@ -286,13 +321,27 @@ describe('engine', () => {
     const { engine } = setup();
     execution(await engine.begin(request()));
     const released = await engine.release(
-      { scope: 'caller-a', procedure: 'orders.create', key: 'key-1' },
+      { scope: 'caller-a', procedure: 'orders.create', kind: 'key', key: 'key-1' },
       'admin@example',
     );
     expect(released?.status).toBe('in_flight');
     expect(await engine.begin(request())).toMatchObject({ kind: 'execute', reason: 'new' });
     expect((await events(engine)).find((e) => e.type === 'release')?.detail).toMatchObject({
       actor: 'admin@example',
+    });
+  });
+
+  it('D8: void removes a stored failure, recorded with its actor and reason, so the retry runs fresh', async () => {
+    const { engine } = setup();
+    await execution(await engine.begin(request())).complete({ ok: false, status: 500, body: '{}' });
+    expect((await engine.begin(request())).kind).toBe('replay');
+    const ref = { scope: 'caller-a', procedure: 'orders.create', kind: 'key' as const, key: 'key-1' };
+    const voided = await engine.void(ref, 'ann', 'billing fixed; customer retries');
+    expect(voided?.outcome?.status).toBe(500);
+    expect(await engine.begin(request())).toMatchObject({ kind: 'execute', reason: 'new' });
+    expect((await events(engine)).find((e) => e.type === 'void')?.detail).toMatchObject({
+      actor: 'ann',
+      reason: 'billing fixed; customer retries',
     });
   });
 
@@ -312,16 +361,14 @@ describe('engine', () => {
   });
 
   it('fail closed: a store that is down gives STORE_UNAVAILABLE and no execute', async () => {
-    // A real PostgreSQL client pointed at a port where nothing listens.
-    const db = await openDatabase({ url: 'postgres://postgres@127.0.0.1:1/none', migrate: false });
-    const engine = createEngine({
-      store: createSqlStore({ client: db.prisma, dialect: 'postgresql' }),
-    });
+    // A real PostgreSQL pool pointed at a port where nothing listens.
+    const pool = new pg.Pool({ connectionString: 'postgres://postgres@127.0.0.1:1/none' });
+    const engine = createEngine({ store: pgStore({ pool, listen: false }) });
     const error = await engine.begin(request()).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(IdemError);
     expect(error).toMatchObject({ code: 'STORE_UNAVAILABLE' });
     await engine.close();
-    await db.prisma.$disconnect();
+    await pool.end();
   });
 
   it('K11: an engine-wide lease override replaces the policy lease, for claims and for renewals', async () => {

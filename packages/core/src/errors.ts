@@ -26,7 +26,13 @@ export type IdemErrorCode =
   /** Waiting for an in-flight duplicate took longer than the policy's bound. */
   | 'WAIT_TIMEOUT'
   /** A request reached the engine without a caller scope or procedure: keys must belong to someone (K9). */
-  | 'SCOPE_MISSING';
+  | 'SCOPE_MISSING'
+  /** The database's idem schema is newer than this code: upgrade idem, the database is not touched. */
+  | 'SCHEMA_TOO_NEW'
+  /** A migration applied to the database differs from this code's (its checksum changed). */
+  | 'SCHEMA_MODIFIED'
+  /** The store's tables are missing or older than this code: run `idem migrate` (or migrate()). */
+  | 'SCHEMA_MISSING';
 
 /** Extra, code-specific facts: which option, which limit, which key. Never secrets. */
 export interface IdemErrorDetails {

@@ -7,6 +7,7 @@ const event = (n: number): IdemEvent => ({
   keyId: null,
   scope: 's',
   procedure: 'p',
+  kind: 'key',
   key: 'k',
   type: 'replay',
   at: n,

@@ -1,5 +1,7 @@
-// What happened to keys, for support staff (D2–D4). The engine records an event for every begin, takeover,
-// replay, conflict, in-flight refusal, completion, abandon, lost lease, release and purge.
+// What happened to keys, for support staff (D2–D8). The engine records an event for every begin, takeover,
+// replay, conflict, in-flight refusal, refusal of a bad key, completion, abandon, lost lease, release, void and
+// purge; the edge adds natural duplicates (N5).
+import type { KeyKind } from './record.ts';
 
 export const EVENT_TYPES = [
   'begin',
@@ -7,10 +9,12 @@ export const EVENT_TYPES = [
   'replay',
   'conflict',
   'in_flight',
+  'refused',
   'complete',
   'abandon',
   'lease_lost',
   'release',
+  'void',
   'purge',
   'natural_duplicate',
 ] as const;
@@ -26,6 +30,7 @@ export interface IdemEvent {
   readonly keyId: string | null;
   readonly scope: string;
   readonly procedure: string;
+  readonly kind: KeyKind;
   readonly key: string;
   readonly type: IdemEventType;
   /** Milliseconds since the epoch on the store's clock. */
@@ -41,6 +46,7 @@ export interface IdemEvent {
 export interface EventQuery {
   readonly scope?: string;
   readonly procedure?: string;
+  readonly kind?: KeyKind;
   readonly key?: string;
   readonly types?: readonly IdemEventType[];
   /** Only events strictly older than this event id (cursor paging). */

@@ -2,7 +2,8 @@ import canonicalize from 'canonicalize';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { IdemError } from './errors.ts';
-import { canonicalJson, fingerprint, fingerprintMatches } from './fingerprint.ts';
+import { canonicalJson } from './canonical-json.ts';
+import { fingerprint, fingerprintMatches } from './fingerprint.ts';
 
 // Reorders every object's keys, recursively: the same JSON value, written differently.
 function shuffleKeys(value: unknown, seed: number): unknown {

@@ -1,9 +1,9 @@
-import { getRandomValues } from 'node:crypto';
+// Record and event ids: UUIDv7 (RFC 9562), so they sort by creation time and double as paging cursors.
 import { v7 } from 'uuid';
 
-// uuid's own generator asks the OS for 16 random bytes per id, which was a fifth of the engine's CPU per call
-// (three ids for a first call: the key and two events). Random bytes are drawn 4 KiB at a time instead, and the
-// time/sequence state is kept here the way uuid keeps it, so ids stay strictly increasing within a process.
+// uuid's own generator asks for 16 random bytes per id, which was a fifth of the engine's CPU per call (three ids
+// for a first call: the key and two events). Random bytes are drawn 4 KiB at a time from Web Crypto instead, and
+// the time/sequence state is kept here the way uuid keeps it, so ids stay strictly increasing within a process.
 const pool = new Uint8Array(4096);
 let used = pool.length;
 let lastMs = Number.NEGATIVE_INFINITY;
@@ -11,14 +11,14 @@ let seq = 0;
 
 function random16(): Uint8Array {
   if (used + 16 > pool.length) {
-    getRandomValues(pool);
+    globalThis.crypto.getRandomValues(pool);
     used = 0;
   }
   used += 16;
   return pool.subarray(used - 16, used);
 }
 
-/** A UUIDv7: unique, and sorted by creation time, so ids double as paging cursors. */
+/** A UUIDv7: unique, and sorted by creation time. */
 export function newId(): string {
   const random = random16();
   const now = Date.now();
@@ -40,4 +40,9 @@ export function newId(): string {
 export function idFloor(ms: number): string {
   const hex = Math.max(0, Math.floor(ms)).toString(16).padStart(12, '0').slice(-12);
   return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-7000-8000-000000000000`;
+}
+
+/** The creation time (ms since the epoch) a UUIDv7 carries in its first 48 bits. */
+export function idTime(id: string): number {
+  return Number.parseInt(id.slice(0, 8) + id.slice(9, 13), 16);
 }

@@ -1,95 +1,24 @@
-// @idem/core: the public surface, listed. Stores live on their own subpaths (@idem/core/memory,
-// @idem/core/prisma) and the conformance suite on @idem/core/conformance.
-export {
-  type AdminCapable,
-  adminOf,
-  type AuditEntry,
-  type AuditInput,
-  type AuditPage,
-  type AuditQuery,
-  describeRef,
-  type EventPage,
-  type IdempotencyAdmin,
-  type IncidentKind,
-  type IncidentQuery,
-  isFailedRecord,
-  KEY_STATES,
-  type JsonValue,
-  type KeyPage,
-  type KeySearch,
-  type KeyState,
-  type KeyStats,
-  type KeyStory,
-  keyState,
-  type SortOrder,
-  type StatsBucket,
-  type StatsQuery,
-  type StoryTarget,
-} from './admin.ts';
-export {
-  type BeginRequest,
-  createEngine,
-  type Decision,
-  type Engine,
-  type EngineOptions,
-  type Execution,
-  type PurgeOptions,
-  type PurgeProgress,
-} from './engine.ts';
+// @idem/core: what an application needs to make operations idempotent. Stores live on subpaths named for what
+// they take (@idem/core/memory, /pg, /sqlite, /prisma, /redis); store authors find the store contract on
+// @idem/core/store and its test suite on @idem/core/conformance; support tools find the admin side on
+// @idem/core/admin.
+export type { AnsweredDecision, BeginRequest, CompleteOptions, Decision, Execution } from './decision.ts';
+export { createEngine, type Engine, type EngineOptions } from './engine.ts';
 export { IdemError, type IdemErrorCode, type IdemErrorDetails, isIdemError } from './errors.ts';
-export { EventBuffer, type EventBufferOptions } from './event-buffer.ts';
+export type { EventDetail, IdemEvent, IdemEventType } from './events.ts';
+export type { FingerprintMode } from './fingerprint.ts';
+export type { ExecuteReason } from './key-machine.ts';
 export {
-  EVENT_TYPES,
-  type EventDetail,
-  type EventQuery,
-  type IdemEvent,
-  type IdemEventType,
-} from './events.ts';
-export {
-  canonicalJson,
-  FINGERPRINT_ALGORITHMS,
-  type Fingerprint,
-  type FingerprintAlgorithm,
-  type FingerprintInput,
-  type FingerprintMode,
-  type FingerprintOptions,
-  fingerprint,
-  fingerprintMatches,
-} from './fingerprint.ts';
-export { idFloor, newId } from './ids.ts';
-export { type KeyCheck, type KeyRules, checkKey } from './key.ts';
-export {
-  type AdminAnswer,
-  type BeginAnswer,
-  type BeginInput,
-  type ExecuteReason,
-  type FencedAnswer,
-  type KeyEvent,
-  reduceKey,
-  type StaleReason,
-  type Transition,
-} from './key-machine.ts';
-export {
+  DEFAULT_POLICY,
   definePolicy,
   type InFlightMode,
   type MismatchAction,
   type Policy,
   type PolicyOptions,
-  type PresetName,
-  presets,
-  storesOutcome,
-  type UniqueConstraint,
 } from './policy.ts';
+export type { PurgeOptions, PurgeProgress } from './purge.ts';
+export type { KeyKind, KeyRecord, KeyStatus, Outcome } from './record.ts';
 export {
-  isExpired,
-  isLeaseLive,
-  isPurgeable,
-  type KeyRecord,
-  type KeyStatus,
-  type Outcome,
-} from './record.ts';
-export {
-  boundText,
   createRedactor,
   DEFAULT_SECRET_FIELDS,
   defaultRedactor,
@@ -97,12 +26,4 @@ export {
   type Redactor,
   type RedactorOptions,
 } from './redact.ts';
-export {
-  type BeginResult,
-  type CompleteOptions,
-  type FenceRef,
-  type FenceResult,
-  type IdempotencyStore,
-  type KeyRef,
-  refId,
-} from './store.ts';
+export type { IdempotencyStore, KeyRef, TransactionalStore, TxOf } from './store.ts';

@@ -15,6 +15,7 @@ function input(
   return {
     scope: 's',
     procedure: 'p',
+    kind: 'key',
     key: 'k',
     fingerprint: fingerprint({ value: payload }),
     policy: { name: 'test', ttlMs, leaseMs: 100, onMismatch },
@@ -181,5 +182,15 @@ describe('reduceKey', () => {
   it('D5: release removes an in-flight key and leaves a completed one', () => {
     expect(reduceKey(claimed(), { type: 'release', now: T0 }).state).toBeUndefined();
     expect(reduceKey(completed(), { type: 'release', now: T0 }).answer.kind).toBe('unchanged');
+  });
+
+  it('D8: void removes a key whatever its state and answers it as it was', () => {
+    const done = completed();
+    expect(reduceKey(done, { type: 'void', now: T0 })).toEqual({
+      state: undefined,
+      answer: { kind: 'ok', record: done },
+    });
+    expect(reduceKey(claimed(), { type: 'void', now: T0 }).state).toBeUndefined();
+    expect(reduceKey(undefined, { type: 'void', now: T0 }).answer.kind).toBe('unchanged');
   });
 });

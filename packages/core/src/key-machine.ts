@@ -4,12 +4,13 @@
 // what happens to a key and the conformance suite holds every store to it.
 import { type Fingerprint, fingerprintMatches } from './fingerprint.ts';
 import type { MismatchAction } from './policy.ts';
-import { isExpired, isLeaseLive, isPurgeable, type KeyRecord, type Outcome } from './record.ts';
+import { isExpired, isLeaseLive, isPurgeable, type KeyKind, type KeyRecord, type Outcome } from './record.ts';
 
 /** What a request brings to `begin`. */
 export interface BeginInput {
   readonly scope: string;
   readonly procedure: string;
+  readonly kind: KeyKind;
   readonly key: string;
   readonly fingerprint: Fingerprint;
   readonly policy: {
@@ -47,6 +48,8 @@ export type KeyEvent =
     }
   /** Support staff release a stuck in-flight key (D5). */
   | { readonly type: 'release'; readonly now: number }
+  /** Support staff void a key whatever its state, so the next request runs fresh (D8). */
+  | { readonly type: 'void'; readonly now: number }
   /** Retention is over: the record goes (K7). */
   | { readonly type: 'purge'; readonly now: number };
 
@@ -81,6 +84,7 @@ export interface AnswerFor {
   abandon: FencedAnswer;
   renew: FencedAnswer;
   release: AdminAnswer;
+  void: AdminAnswer;
   purge: AdminAnswer;
 }
 
@@ -102,6 +106,7 @@ function claimed(
     id: previous?.id ?? event.id,
     scope: input.scope,
     procedure: input.procedure,
+    kind: input.kind,
     key: input.key,
     policy: input.policy.name,
     status: 'in_flight',
@@ -216,6 +221,10 @@ export function reduceKey<E extends KeyEvent>(state: KeyRecord | undefined, even
       }
       case 'release':
         return state !== undefined && state.status === 'in_flight'
+          ? { state: undefined, answer: { kind: 'ok', record: state } }
+          : { state, answer: { kind: 'unchanged' } };
+      case 'void':
+        return state !== undefined
           ? { state: undefined, answer: { kind: 'ok', record: state } }
           : { state, answer: { kind: 'unchanged' } };
       case 'purge':

@@ -14,13 +14,24 @@ export interface Outcome {
 
 export type KeyStatus = 'in_flight' | 'completed';
 
+/**
+ * What a key is made of: a key the client chose (`key`, from a header or an explicit key function); a natural key
+ * built from input fields (`natural`, e.g. `external_id`, N1–N4); or a claim that fields stay unique across a
+ * caller's keys (`unique`, N5). Natural and unique keys are written `field=value&…` (URL-encoded, fields in
+ * their declared order), so a key names the fields it was built from.
+ */
+export type KeyKind = 'key' | 'natural' | 'unique';
+
+export const KEY_KINDS: readonly KeyKind[] = ['key', 'natural', 'unique'];
+
 /** One idempotency key as stored. Times are milliseconds since the epoch, on the store's clock. */
 export interface KeyRecord {
   readonly id: string;
   /** Whose key this is: the authenticated caller (K9). */
   readonly scope: string;
-  /** Which operation: the procedure path (K9), with a suffix for natural keys. */
+  /** Which operation: the procedure path (K9). */
   readonly procedure: string;
+  readonly kind: KeyKind;
   readonly key: string;
   /** Name of the policy that made it. */
   readonly policy: string;
@@ -32,7 +43,7 @@ export interface KeyRecord {
   readonly requestId: string | null;
   /** The canonical request with secrets redacted and size bounded, for support staff (D2). */
   readonly requestPayload: string | null;
-  /** A natural id carried in the payload (external_id, execution_id), for search (D1). */
+  /** The values of a natural or unique key as the customer knows them (`ap-100024`), for search (D1). */
   readonly naturalId: string | null;
   readonly leaseOwner: string | null;
   readonly leaseExpiresAt: number | null;

@@ -1,6 +1,10 @@
 // Secrets never reach storage or a screen: payloads kept for support staff (the request, a conflicting
 // request) are redacted first and bounded in size. Stored outcomes are not redacted, because a replay must
 // return them byte for byte; the dashboard redacts those at display with the same redactor.
+import { utf8Length } from './runtime/utf8.ts';
+
+const encoder = new TextEncoder();
+const decoder = new TextDecoder();
 
 /**
  * Turns a JSON value into one with secrets replaced. Must not mutate its input; returns the input itself when
@@ -18,7 +22,10 @@ export interface RedactorOptions {
   extraFields?: readonly string[];
   /** Replacement text. */
   mask?: string;
-  /** Also mask string values that look like payment card numbers (Luhn-valid, 13–19 digits). Default true. */
+  /**
+   * Also mask, inside any text, what looks like a payment card number (Luhn-valid, 13–19 digits), an IBAN
+   * (mod-97 valid), a US social security number, or a Bearer/Basic credential. Default true.
+   */
   cardNumbers?: boolean;
 }
 
@@ -63,16 +70,71 @@ function luhn(digits: string): boolean {
   return sum % 10 === 0;
 }
 
-const CARD_LIKE = /^[\d -]{13,23}$/;
-// Credentials in a value whatever the field is called: `Bearer …` and `Basic …` authorization values.
-const BEARER = /^(?:bearer|basic)\s+\S/i;
+// ISO 13616: move the first four characters to the end, letters to numbers (A = 10 …), and the remainder mod 97
+// must be 1. Computed piecewise, since the number has up to 70 digits.
+function ibanValid(iban: string): boolean {
+  const moved = iban.slice(4) + iban.slice(0, 4);
+  let rest = 0;
+  for (const c of moved) {
+    const code = c.charCodeAt(0);
+    const value = code >= 65 ? code - 55 : code - 48;
+    rest = (value > 9 ? rest * 100 + value : rest * 10 + value) % 97;
+  }
+  return rest === 1;
+}
+
+// Secrets found inside free text, whatever the field is called. Each pattern finds candidates; each check keeps
+// only real ones, so order numbers and amounts stay readable:
+// - card numbers: 13–19 digits, optionally grouped by spaces or dashes, passing Luhn's check;
+// - IBANs: country code, check digits and 11–30 alphanumerics (optionally in groups of four), passing mod 97;
+// - US social security numbers: 123-45-6789 with a valid area (not 000, 666 or 9xx), group and serial;
+// - `Bearer …` and `Basic …` credentials.
+const FREE_TEXT: readonly { pattern: RegExp; check: (match: string) => boolean }[] = [
+  {
+    pattern: /(?<![\d-])\d(?:[ -]?\d){12,18}(?![\d-])/g,
+    check: (m) => {
+      const digits = m.replace(/[ -]/g, '');
+      return digits.length >= 13 && digits.length <= 19 && luhn(digits);
+    },
+  },
+  {
+    pattern: /\b[A-Z]{2}\d{2}(?: ?[A-Z0-9]){11,30}\b/g,
+    check: (m) => ibanValid(m.replace(/ /g, '')),
+  },
+  {
+    pattern: /(?<!\d)(\d{3})-(\d{2})-(\d{4})(?!\d)/g,
+    check: (m) => !/^(?:000|666|9\d\d)-|-00-|-0000$/.test(m),
+  },
+  // Inside prose only a credential-like token counts ("the basic plan" stays); a whole value is checked below.
+  {
+    pattern: /\b(?:bearer|basic)\s+(?=[A-Za-z0-9._~+/=-]*[0-9._~+/=-])[A-Za-z0-9._~+/=-]{8,}/gi,
+    check: () => true,
+  },
+];
+
+// A whole value that is an authorization header's: `Bearer …`, `Basic …`.
+const CREDENTIAL = /^(?:bearer|basic)\s+\S+\s*$/i;
+
+// A quick test before the patterns run: free text without a digit run of three or an auth scheme has none.
+const MAYBE_SECRET = /\d{3}|\d[ -]\d|bearer|basic/i;
+
+function maskFreeText(text: string, mask: string): string {
+  if (!MAYBE_SECRET.test(text)) return text;
+  if (CREDENTIAL.test(text)) return mask;
+  let out = text;
+  for (const { pattern, check } of FREE_TEXT) {
+    pattern.lastIndex = 0;
+    out = out.replace(pattern, (m) => (check(m) ? mask : m));
+  }
+  return out;
+}
+
 // A card number sent as a JSON number is masked under a card-ish name only: an amount may pass Luhn's check too.
 const CARD_FIELD = /card|^pan$/;
 
 function looksLikeCard(value: string): boolean {
-  if (!CARD_LIKE.test(value)) return false;
   const digits = value.replace(/[ -]/g, '');
-  return digits.length >= 13 && digits.length <= 19 && luhn(digits);
+  return /^\d{13,19}$/.test(digits) && luhn(digits);
 }
 
 /**
@@ -103,11 +165,7 @@ export function createRedactor(options: RedactorOptions = {}): Redactor {
   // Copy on write: a subtree with nothing to hide is returned as it is, so a payload without secrets costs a walk
   // and no allocation, and the caller can tell (redacted === value) that nothing changed.
   const walk = (value: unknown, depth: number): unknown => {
-    if (typeof value === 'string') {
-      if (cards && looksLikeCard(value)) return mask;
-      if (BEARER.test(value)) return mask;
-      return value;
-    }
+    if (typeof value === 'string') return cards ? maskFreeText(value, mask) : value;
     if (value === null || typeof value !== 'object' || depth > 64) return value;
     if (Array.isArray(value)) {
       let copy: unknown[] | null = null;
@@ -148,11 +206,10 @@ export const defaultRedactor: Redactor = createRedactor();
  * payloads bounded whatever a caller sends.
  */
 export function boundText(text: string, maxBytes: number): string {
-  const bytes = Buffer.byteLength(text, 'utf8');
+  const bytes = utf8Length(text);
   if (bytes <= maxBytes) return text;
-  const cut = Buffer.from(text, 'utf8')
-    .subarray(0, maxBytes)
-    .toString('utf8')
-    .replace(/\uFFFD$/, '');
-  return `${cut}…[truncated ${bytes - Buffer.byteLength(cut, 'utf8')} bytes]`;
+  const encoded = encoder.encode(text);
+  // A cut through a multi-byte character decodes to U+FFFD at the end: drop it.
+  const cut = decoder.decode(encoded.subarray(0, maxBytes)).replace(/\uFFFD$/, '');
+  return `${cut}…[truncated ${bytes - utf8Length(cut)} bytes]`;
 }

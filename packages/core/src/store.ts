@@ -1,14 +1,15 @@
 // The contract every key store keeps (memory, SQLite, PostgreSQL, Redis). Each operation is atomic on its
-// own; the conformance suite (./conformance) proves a store keeps it. Time is the store's: `now` values
+// own; the conformance suite (@idem/core/conformance) proves a store keeps it. Time is the store's: `now` values
 // returned here come from the store's clock (the database's now()), and the engine never mixes in its own.
-import type { IdemEvent, EventQuery } from './events.ts';
+import type { EventQuery, IdemEvent } from './events.ts';
 import type { BeginAnswer, BeginInput, StaleReason } from './key-machine.ts';
-import type { KeyRecord, Outcome } from './record.ts';
+import type { KeyKind, KeyRecord, Outcome } from './record.ts';
 
-/** A key's identity. */
+/** A key's identity: whose, for which operation, of which kind, and the key itself (K9). */
 export interface KeyRef {
   readonly scope: string;
   readonly procedure: string;
+  readonly kind: KeyKind;
   readonly key: string;
 }
 
@@ -28,12 +29,12 @@ export type FenceResult =
   | { readonly ok: true; readonly record: KeyRecord | undefined; readonly now: number }
   | { readonly ok: false; readonly reason: StaleReason; readonly now: number };
 
-export interface CompleteOptions {
+export interface SettleOptions<Tx = never> {
   /**
-   * A transaction handle of the store's own kind (a Prisma interactive-transaction client for the Prisma
-   * store): the outcome commits together with the business writes made through it, or not at all.
+   * A transaction of the store's own kind (see TransactionalStore): the outcome commits together with the
+   * business writes made through it, or not at all.
    */
-  readonly tx?: unknown;
+  readonly tx?: Tx;
   /** Wake duplicates waiting in other processes (set by the engine for `wait` and `serialize` policies). */
   readonly notify?: boolean;
 }
@@ -44,13 +45,15 @@ export interface IdempotencyStore {
   /** Claims the key or says why not; `input` carries the policy's TTL and lease. */
   begin(input: BeginInput): Promise<BeginResult>;
   /** Stores the outcome if `ref.fence` still holds the key. */
-  complete(ref: FenceRef, outcome: Outcome, options?: CompleteOptions): Promise<FenceResult>;
+  complete(ref: FenceRef, outcome: Outcome, options?: SettleOptions): Promise<FenceResult>;
   /** Deletes the in-flight record if `ref.fence` still holds it, so a retry runs fresh. */
-  abandon(ref: FenceRef, options?: CompleteOptions): Promise<FenceResult>;
+  abandon(ref: FenceRef, options?: SettleOptions): Promise<FenceResult>;
   /** Extends the holder's lease by `leaseMs` from now. */
   renew(ref: FenceRef, leaseMs: number): Promise<FenceResult>;
   /** Ends an in-flight key whatever its lease (support staff, D5); returns the record as it was. */
   release(ref: KeyRef): Promise<KeyRecord | undefined>;
+  /** Deletes a key whatever its state (support staff void a stored outcome, D8); returns the record as it was. */
+  void(ref: KeyRef): Promise<KeyRecord | undefined>;
   get(ref: KeyRef): Promise<KeyRecord | undefined>;
   /** Deletes up to `limit` expired, unheld keys; returns how many went. */
   purgeExpired(limit: number): Promise<number>;
@@ -72,6 +75,37 @@ export interface IdempotencyStore {
   close(): Promise<void>;
 }
 
+/**
+ * A store that can commit an outcome together with the business writes (SQL stores): `transaction` opens a
+ * transaction on the database the store writes to, the procedure writes through `tx`, and complete/abandon with
+ * `{ tx }` write the key inside it.
+ *
+ * @example
+ * await store.transaction(async (tx) => {
+ *   await tx.query('INSERT INTO orders …');          // a pg PoolClient for pgStore
+ *   await execution.complete(outcome, { tx });
+ * });
+ */
+export interface TransactionalStore<Tx> extends IdempotencyStore {
+  transaction<R>(fn: (tx: Tx) => Promise<R>): Promise<R>;
+  complete(ref: FenceRef, outcome: Outcome, options?: SettleOptions<Tx>): Promise<FenceResult>;
+  abandon(ref: FenceRef, options?: SettleOptions<Tx>): Promise<FenceResult>;
+  /**
+   * Whether an error from work inside `transaction` means the database was unreachable or dropped the connection
+   * (the transaction rolled back; a retry may succeed), rather than that the work itself failed.
+   */
+  isTransientError(error: unknown): boolean;
+}
+
+/** The transaction type of a store, or never for a store that has none. */
+export type TxOf<S> = S extends TransactionalStore<infer Tx> ? Tx : never;
+
+/** Whether a store can commit outcomes with business writes. */
+export function isTransactional(store: IdempotencyStore): store is TransactionalStore<unknown> {
+  const s = store as Partial<TransactionalStore<unknown>>;
+  return typeof s.transaction === 'function' && typeof s.isTransientError === 'function';
+}
+
 /** Whether a key still is as it was seen: same generation, fence, status and last change. */
 export function unchanged(seen: KeyRecord, current: KeyRecord | undefined): boolean {
   return (
@@ -85,5 +119,5 @@ export function unchanged(seen: KeyRecord, current: KeyRecord | undefined): bool
 
 /** Identity of a key as one string, for maps and channels. */
 export function refId(ref: KeyRef): string {
-  return JSON.stringify([ref.scope, ref.procedure, ref.key]);
+  return JSON.stringify([ref.scope, ref.procedure, ref.kind, ref.key]);
 }

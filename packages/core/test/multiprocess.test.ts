@@ -2,7 +2,7 @@
 // against one PostgreSQL. Every key must be executed exactly once in all.
 import { type ChildProcess, fork } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { createTestDatabase, type TestDatabase } from '@idem/db/testing';
+import { createTestPostgres, type TestPostgres } from '@idem/testing';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
@@ -11,13 +11,11 @@ const CONCURRENCY = 50;
 const ROUNDS = 100;
 
 describe('multi-process', () => {
-  let database: TestDatabase;
+  let database: TestPostgres;
   let children: ChildProcess[] = [];
 
   beforeAll(async () => {
-    database = await createTestDatabase('postgresql');
-    const db = await database.open();
-    await db.prisma.$disconnect();
+    database = await createTestPostgres();
   });
   afterAll(async () => {
     for (const child of children) child.kill('SIGKILL');
@@ -28,7 +26,7 @@ describe('multi-process', () => {
     const script = fileURLToPath(new URL('./fixtures/begin-storm.ts', import.meta.url));
     children = Array.from({ length: PROCESSES }, () =>
       fork(script, [], {
-        execArgv: ['--import', 'tsx'],
+        execArgv: ['--conditions=idem-source', '--import', 'tsx'],
         env: { ...process.env, DATABASE_URL: database.url, CONCURRENCY: String(CONCURRENCY) },
         stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
       }),

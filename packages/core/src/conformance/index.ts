@@ -6,8 +6,9 @@ import { adminOf, type IdempotencyAdmin, type KeyPage, keyState } from '../admin
 import type { IdemEvent } from '../events.ts';
 import { fingerprint } from '../fingerprint.ts';
 import { idFloor, newId } from '../ids.ts';
-import type { BeginInput, MismatchAction } from '../index.ts';
-import type { Outcome } from '../record.ts';
+import type { BeginInput } from '../key-machine.ts';
+import type { MismatchAction } from '../policy.ts';
+import type { KeyKind, Outcome } from '../record.ts';
 import type { BeginResult, FenceRef, IdempotencyStore } from '../store.ts';
 
 export interface ConformanceHarness {
@@ -32,6 +33,7 @@ export async function untilStoreTime(store: IdempotencyStore, target: number): P
 interface InputOptions {
   scope?: string;
   procedure?: string;
+  kind?: KeyKind;
   key?: string;
   payload?: unknown;
   raw?: string;
@@ -52,6 +54,7 @@ function input(options: InputOptions = {}): BeginInput {
   return {
     scope: options.scope ?? 'caller-a',
     procedure: options.procedure ?? 'orders.create',
+    kind: options.kind ?? 'key',
     key: options.key ?? `key-${++counter}-${newId()}`,
     fingerprint: fp,
     policy: {
@@ -73,7 +76,7 @@ function executed(result: BeginResult): FenceRef {
   expect(result.answer.kind).toBe('execute');
   if (result.answer.kind !== 'execute') throw new Error('unreachable');
   const r = result.answer.record;
-  return { scope: r.scope, procedure: r.procedure, key: r.key, id: r.id, fence: r.fence };
+  return { scope: r.scope, procedure: r.procedure, kind: r.kind, key: r.key, id: r.id, fence: r.fence };
 }
 
 /**
@@ -226,14 +229,17 @@ export function storeConformance(name: string, open: () => Promise<ConformanceHa
       expect([...perKey.values()]).toEqual(reqs.map(() => 1));
     });
 
-    it('K9: the same key under another caller or another procedure is a different key', async () => {
+    it('K9: the same key under another caller, procedure or kind is a different key', async () => {
       const req = input({ scope: 'caller-a' });
       const ref = executed(await store.begin(req));
+      expect(ref.kind).toBe('key');
       await store.complete(ref, ok({ secret: 'only for a' }));
       const otherCaller = await store.begin({ ...req, scope: 'caller-b' });
       expect(otherCaller.answer).toMatchObject({ kind: 'execute', reason: 'new' });
       const otherProcedure = await store.begin({ ...req, procedure: 'orders.cancel' });
       expect(otherProcedure.answer).toMatchObject({ kind: 'execute', reason: 'new' });
+      const natural = await store.begin({ ...req, kind: 'natural' });
+      expect(natural.answer).toMatchObject({ kind: 'execute', reason: 'new', record: { kind: 'natural' } });
       expect((await store.get({ ...req, scope: 'caller-b' }))?.outcome).toBeNull();
     });
 
@@ -397,6 +403,22 @@ export function storeConformance(name: string, open: () => Promise<ConformanceHa
       expect((await store.get(req))?.status).toBe('completed');
     });
 
+    it('D8: void deletes a completed or failed key and returns it as it was; the next request runs fresh', async () => {
+      const req = input();
+      const ref = executed(await store.begin(req));
+      await store.complete(ref, { ok: false, status: 500, body: '{"error":"billing_unavailable"}' });
+      expect((await store.begin(req)).answer.kind).toBe('replay');
+      const voided = await store.void(req);
+      expect(voided?.outcome?.status).toBe(500);
+      expect(await store.get(req)).toBeUndefined();
+      expect(await store.void(req)).toBeUndefined();
+      const fresh = await store.begin(req);
+      expect(fresh.answer).toMatchObject({ kind: 'execute', reason: 'new' });
+      if (fresh.answer.kind === 'execute') expect(fresh.answer.record.id).not.toBe(ref.id);
+      // The old holder's token names nothing any more.
+      expect((await store.complete(ref, ok({}))).ok).toBe(false);
+    });
+
     it('K4: waitForChange wakes when the key is completed, before its timeout', async () => {
       const req = input();
       const ref = executed(await store.begin(req));
@@ -436,6 +458,7 @@ export function storeConformance(name: string, open: () => Promise<ConformanceHa
         keyId: null,
         scope: 'caller-a',
         procedure: 'retention',
+        kind: 'key',
         key: `k${i}`,
         type: 'replay',
         at: ms,
@@ -462,6 +485,7 @@ export function storeConformance(name: string, open: () => Promise<ConformanceHa
         keyId: 'k1',
         scope: 'caller-a',
         procedure: 'orders.create',
+        kind: 'key',
         key: `story-${i < 2 ? 'one' : 'two'}`,
         type: type as IdemEvent['type'],
         at: at + i,
@@ -523,6 +547,7 @@ export function adminConformance(name: string, open: () => Promise<ConformanceHa
       keyId: null,
       scope: 'caller-a',
       procedure: 'orders.create',
+      kind: 'key',
       key: 'k',
       type,
       requestId: null,
@@ -540,7 +565,8 @@ export function adminConformance(name: string, open: () => Promise<ConformanceHa
       await completed({
         key: 'orderZ',
         scope: 'globex',
-        procedure: 'profiles.upsert#external_id',
+        procedure: 'profiles.upsert',
+        kind: 'natural',
         naturalId: 'crm-7',
       });
       await completed({ key: 'naïve-✓-1', scope: 'globex' });
@@ -641,7 +667,7 @@ export function adminConformance(name: string, open: () => Promise<ConformanceHa
       await store.release(stuck);
       const gone = await admin.keyStory({ id: held.id });
       expect(gone?.record).toBeNull();
-      expect(gone?.ref).toEqual({ scope: 'caller-a', procedure: 'orders.create', key: 'stuck' });
+      expect(gone?.ref).toEqual({ scope: 'caller-a', procedure: 'orders.create', kind: 'key', key: 'stuck' });
       expect(gone?.events.map((e) => e.type)).toEqual(['begin']);
       expect(await admin.keyStory({ id: newId() })).toBeUndefined();
       expect(await admin.keyById(newId())).toBeUndefined();
@@ -653,9 +679,9 @@ export function adminConformance(name: string, open: () => Promise<ConformanceHa
         event('conflict', { at, key: 'a' }),
         event('replay', { at, key: 'b' }),
         event('natural_duplicate', { at, procedure: 'contacts.create', key: 'c' }),
-        event('replay', { at, procedure: 'sales.ingest#external_id', key: 'd' }),
-        event('begin', { at, procedure: 'sales.ingest#external_id', key: 'e' }),
-        event('conflict', { at, procedure: 'documents.deliver#execution_id', key: 'f' }),
+        event('replay', { at, procedure: 'sales.ingest', kind: 'natural', key: 'd' }),
+        event('begin', { at, procedure: 'sales.ingest', kind: 'natural', key: 'e' }),
+        event('conflict', { at, procedure: 'documents.deliver', kind: 'natural', key: 'f' }),
       ];
       await store.appendEvents(made);
       const conflicts = await admin.incidents({ kind: 'conflicts' });
@@ -680,7 +706,7 @@ export function adminConformance(name: string, open: () => Promise<ConformanceHa
         event('conflict', { at: now - 25 * min }),
         event('in_flight', { at: now - 2 * min }),
         event('replay', { at: now - 2 * 60 * min }), // outside the window
-        event('begin', { at: now - 2 * min, procedure: 'contacts.create#unique:name' }), // bookkeeping
+        event('begin', { at: now - 2 * min, procedure: 'contacts.create', kind: 'unique' }), // bookkeeping
       ]);
       executed(await store.begin(input({ key: 'live', ttlMs: 180 * min, leaseMs: 60_000 })));
       executed(await store.begin(input({ key: 'stuck', ttlMs: 180 * min, leaseMs: 20 })));

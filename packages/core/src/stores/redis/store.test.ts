@@ -2,11 +2,11 @@
 // only Redis does (scripts forgotten by the server, TTL-driven deletion, wake-ups across connections).
 import { Redis } from 'ioredis';
 import { afterAll, describe, expect, it } from 'vitest';
-import { adminConformance, storeConformance, untilStoreTime } from '../conformance/index.ts';
-import { fingerprint } from '../fingerprint.ts';
-import { newId } from '../ids.ts';
-import type { BeginInput } from '../key-machine.ts';
-import { createRedisStore } from './redis-store.ts';
+import { adminConformance, storeConformance, untilStoreTime } from '../../conformance/index.ts';
+import { fingerprint } from '../../fingerprint.ts';
+import { newId } from '../../ids.ts';
+import type { BeginInput } from '../../key-machine.ts';
+import { createRedisStore } from './store.ts';
 
 const url = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 // One prefix per run, so parallel runs and other suites never see each other's keys; deleted afterwards.
@@ -49,6 +49,7 @@ function input(key: string, leaseMs = 60_000, ttlMs: number | null = 60_000): Be
   return {
     scope: 's',
     procedure: 'p',
+    kind: 'key',
     key,
     fingerprint: fingerprint({ value: { a: 1 } }),
     policy: { name: 't', ttlMs, leaseMs, onMismatch: 'conflict' },
@@ -80,15 +81,15 @@ describe('redis store: what only Redis does', () => {
     if (begun.answer.kind !== 'execute') throw new Error('expected execute');
     const record = begun.answer.record;
     await store.complete(
-      { scope: 's', procedure: 'p', key: 'ttl', id: record.id, fence: record.fence },
+      { scope: 's', procedure: 'p', kind: 'key' as const, key: 'ttl', id: record.id, fence: record.fence },
       { ok: true, status: 200, body: '{}' },
     );
-    const redisKey = `${p}:k:${JSON.stringify(['s', 'p', 'ttl'])}`;
+    const redisKey = `${p}:k:${JSON.stringify(['s', 'p', 'key', 'ttl'])}`;
     const expireAt = await client.pexpiretime(redisKey);
     expect(expireAt).toBe(record.expiresAt! + 50);
     await untilStoreTime(store, expireAt + 5);
     // Redis expires lazily on access and actively in the background: either way the key is gone for readers.
-    expect(await store.get({ scope: 's', procedure: 'p', key: 'ttl' })).toBeUndefined();
+    expect(await store.get({ scope: 's', procedure: 'p', kind: 'key' as const, key: 'ttl' })).toBeUndefined();
     expect(await client.exists(redisKey)).toBe(0);
     await store.close();
   });
@@ -117,7 +118,7 @@ describe('redis store: what only Redis does', () => {
     const waiter = createRedisStore({ client: connect(), prefix: p });
     const claimed = await holder.begin(input('wake'));
     if (claimed.answer.kind !== 'execute') throw new Error('expected execute');
-    const ref = { scope: 's', procedure: 'p', key: 'wake' };
+    const ref = { scope: 's', procedure: 'p', kind: 'key' as const, key: 'wake' };
     const seen = (await waiter.get(ref))!;
     const started = Date.now();
     const waiting = waiter.waitForChange(ref, seen, 30_000);
@@ -143,6 +144,7 @@ describe('redis store: what only Redis does', () => {
       keyId: null,
       scope: 's',
       procedure: 'p',
+      kind: 'key' as const,
       key: `k${i % 2}`,
       type: 'replay' as const,
       at: at + i,

@@ -1,5 +1,5 @@
-import { adminConformance, type ConformanceHarness, storeConformance } from '../conformance/index.ts';
-import { createMemoryStore } from './memory-store.ts';
+import { adminConformance, type ConformanceHarness, storeConformance } from '../../conformance/index.ts';
+import { createMemoryStore } from './store.ts';
 
 async function openMemory(): Promise<ConformanceHarness> {
   let now = Date.now();

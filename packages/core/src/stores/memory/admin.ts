@@ -9,11 +9,11 @@ import {
   pageSize,
   statsCounter,
   HOUR_MS,
-} from '../admin.ts';
-import type { IdemEvent } from '../events.ts';
-import { newId } from '../ids.ts';
-import type { KeyRecord } from '../record.ts';
-import { refId } from '../store.ts';
+} from '../../admin.ts';
+import type { IdemEvent } from '../../events.ts';
+import { newId } from '../../ids.ts';
+import type { KeyRecord } from '../../record.ts';
+import { refId } from '../../store.ts';
 
 export interface MemoryAdminSource {
   keys(): Iterable<KeyRecord>;
@@ -68,7 +68,7 @@ export function createMemoryAdmin(source: MemoryAdminSource): IdempotencyAdmin {
         .slice(0, options.eventLimit ?? 500);
       if (record === undefined && events.length === 0) return undefined;
       return {
-        ref: { scope: ref.scope, procedure: ref.procedure, key: ref.key },
+        ref: { scope: ref.scope, procedure: ref.procedure, kind: ref.kind, key: ref.key },
         record: record ?? null,
         events,
         now,

@@ -1,4 +1,4 @@
-// The Prisma store's admin queries (D1–D5) on SQLite and PostgreSQL. Each list is paged by id (UUIDv7, so
+// The SQL store's admin queries (D1–D8) on SQLite and PostgreSQL. Each list is paged by id (UUIDv7, so
 // creation order) with a cursor, and each filter has an index that leads with the filtered column and ends
 // with id (migration 20261127030000_admin): a page is one index range scan however many rows the table holds.
 // "Expired" and "in flight now" are judged by the database's clock inside the statement, never the caller's.
@@ -13,17 +13,13 @@ import {
   pageSize,
   prefixUpperBound,
   statsCounter,
-} from '../admin.ts';
-import { newId } from '../ids.ts';
-import type { KeyRecord } from '../record.ts';
-import type { KeyRef } from '../store.ts';
-import { bind, compile, type Dialect } from './sql-dialect.ts';
-import { type EventRow, eventColumns, keyColumns, num, type Row, toEvent, toRecord } from './sql-rows.ts';
-
-/** The part of a Prisma client the admin queries use. */
-export interface SqlAdminClient {
-  $queryRawUnsafe<T = unknown>(query: string, ...values: unknown[]): Promise<T>;
-}
+} from '../../admin.ts';
+import { newId } from '../../ids.ts';
+import type { KeyRecord } from '../../record.ts';
+import type { KeyRef } from '../../store.ts';
+import { compile, type Dialect, type Tables } from './dialect.ts';
+import type { SqlDriver, SqlRunner } from './driver.ts';
+import { type EventRow, eventColumns, keyColumns, num, type Row, toEvent, toRecord } from './rows.ts';
 
 interface AuditRow {
   id: string;
@@ -89,23 +85,15 @@ function toAudit(row: AuditRow): AuditEntry {
   };
 }
 
-/**
- * The admin side of a Prisma store. `atomically` runs a write the way the store runs its own (on SQLite, in a
- * short transaction of its own, so it never lands inside another request's interactive transaction).
- */
-export function createSqlAdmin(
-  client: SqlAdminClient,
-  d: Dialect,
-  atomically: <T>(fn: (on: SqlAdminClient) => Promise<T>) => Promise<T>,
-): IdempotencyAdmin {
+/** The admin side of a SQL store: its reads, and writes run the way the store runs its own (atomically). */
+export function createSqlAdmin(driver: SqlDriver<unknown>, t: Tables): IdempotencyAdmin {
+  const d: Dialect = driver.dialect;
   const cols = keyColumns(d);
   const events = eventColumns(d);
   const limitOf = (c: Conditions, n: number) => d.typed(c.param(n), 'int');
 
-  const run = <T>(sql: string, args: readonly unknown[], on: SqlAdminClient = client): Promise<T[]> => {
-    const st = compile(d, sql);
-    return on.$queryRawUnsafe<T[]>(st.sql, ...bind(st, args));
-  };
+  const run = <T>(sql: string, args: readonly unknown[], on: SqlRunner = driver): Promise<T[]> =>
+    on.query<T>(compile(d, sql), args);
 
   const dbNow = async (): Promise<number> => {
     const [row] = await run<{ db_now: number | bigint }>(`SELECT ${d.nowMs} AS db_now`, []);
@@ -118,14 +106,14 @@ export function createSqlAdmin(
   };
 
   async function keyById(id: string): Promise<KeyRecord | undefined> {
-    const [row] = await run<Row>(`SELECT ${cols} FROM idem_keys WHERE id = $1`, [id]);
+    const [row] = await run<Row>(`SELECT ${cols} FROM ${t.keys} WHERE id = $1`, [id]);
     return row === undefined ? undefined : toRecord(row);
   }
 
   async function keyByRef(ref: KeyRef): Promise<KeyRecord | undefined> {
     const [row] = await run<Row>(
-      `SELECT ${cols} FROM idem_keys WHERE scope = $1 AND "procedure" = $2 AND "key" = $3`,
-      [ref.scope, ref.procedure, ref.key],
+      `SELECT ${cols} FROM ${t.keys} WHERE scope = $1 AND "procedure" = $2 AND kind = $3 AND "key" = $4`,
+      [ref.scope, ref.procedure, ref.kind, ref.key],
     );
     return row === undefined ? undefined : toRecord(row);
   }
@@ -147,6 +135,7 @@ export function createSqlAdmin(
       }
       if (q.scope !== undefined) c.add(`scope = ${c.param(q.scope)}`);
       if (q.procedure !== undefined) c.add(`"procedure" = ${c.param(q.procedure)}`);
+      if (q.kind !== undefined) c.add(`kind = ${c.param(q.kind)}`);
       if (q.naturalId !== undefined) c.add(`natural_id = ${c.param(q.naturalId)}`);
       if (q.createdFrom !== undefined) c.add(`created_at >= ${d.fromMs(c.param(q.createdFrom))}`);
       if (q.createdTo !== undefined) c.add(`created_at < ${d.fromMs(c.param(q.createdTo))}`);
@@ -155,7 +144,7 @@ export function createSqlAdmin(
       if (q.cursor !== undefined) c.add(`id ${oldest ? '>' : '<'} ${c.param(q.cursor)}`);
       const limit = pageSize(q.limit);
       const rows = await run<Row>(
-        `SELECT ${cols} FROM idem_keys ${c.text()} ORDER BY id ${oldest ? 'ASC' : 'DESC'} LIMIT ${limitOf(c, limit + 1)}`,
+        `SELECT ${cols} FROM ${t.keys} ${c.text()} ORDER BY id ${oldest ? 'ASC' : 'DESC'} LIMIT ${limitOf(c, limit + 1)}`,
         c.args,
       );
       const now = rows.length > 0 ? num(rows[0]!.db_now) : await dbNow();
@@ -173,7 +162,7 @@ export function createSqlAdmin(
         if (ref === undefined) {
           // The record is gone (released, abandoned, purged): its events still name it.
           [ref] = await run<KeyRef>(
-            `SELECT scope, "procedure", "key" FROM idem_events WHERE key_id = $1 LIMIT 1`,
+            `SELECT scope, "procedure", kind, "key" FROM ${t.events} WHERE key_id = $1 LIMIT 1`,
             [target.id],
           );
         }
@@ -185,14 +174,15 @@ export function createSqlAdmin(
       const c = new Conditions();
       c.add(`scope = ${c.param(ref.scope)}`);
       c.add(`"procedure" = ${c.param(ref.procedure)}`);
+      c.add(`kind = ${c.param(ref.kind)}`);
       c.add(`"key" = ${c.param(ref.key)}`);
       const rows = await run<EventRow>(
-        `SELECT ${events} FROM idem_events ${c.text()} ORDER BY id DESC LIMIT ${limitOf(c, Math.min(options.eventLimit ?? 500, 5000))}`,
+        `SELECT ${events} FROM ${t.events} ${c.text()} ORDER BY id DESC LIMIT ${limitOf(c, Math.min(options.eventLimit ?? 500, 5000))}`,
         c.args,
       );
       if (record === undefined && rows.length === 0) return undefined;
       return {
-        ref: { scope: ref.scope, procedure: ref.procedure, key: ref.key },
+        ref: { scope: ref.scope, procedure: ref.procedure, kind: ref.kind, key: ref.key },
         record: record ?? null,
         events: rows.map(toEvent),
         now: await dbNow(),
@@ -206,15 +196,14 @@ export function createSqlAdmin(
       const max = limitOf(c, limit + 1);
       // One index-ordered scan per kind of incident, merged: each leg reads at most a page of rows.
       const leg = (where: string) =>
-        `SELECT * FROM (SELECT ${events} FROM idem_events WHERE ${where}${cursor} ORDER BY id DESC LIMIT ${max}) AS leg`;
+        `SELECT * FROM (SELECT ${events} FROM ${t.events} WHERE ${where}${cursor} ORDER BY id DESC LIMIT ${max}) AS leg`;
       const legs =
         q.kind === 'conflicts'
           ? [leg(`type = 'conflict'`)]
           : [
               leg(`type = 'natural_duplicate'`),
-              // The literal LIKE matches the partial index idem_events_natural.
-              leg(`type = 'replay' AND "procedure" LIKE '%#%'`),
-              leg(`type = 'conflict' AND "procedure" LIKE '%#%'`),
+              leg(`type = 'replay' AND kind = 'natural'`),
+              leg(`type = 'conflict' AND kind = 'natural'`),
             ];
       const rows = await run<EventRow>(
         `SELECT * FROM (${legs.join(' UNION ALL ')}) AS incidents ORDER BY id DESC LIMIT ${max}`,
@@ -227,12 +216,12 @@ export function createSqlAdmin(
       const live = `(expires_at IS NULL OR expires_at > ${d.now})`;
       const [counts] = await run<Record<string, number | bigint>>(
         `SELECT
-          (SELECT CAST(COUNT(*) AS INTEGER) FROM idem_keys WHERE status = 'in_flight' AND ${live}) AS in_flight,
-          (SELECT CAST(COUNT(*) AS INTEGER) FROM idem_keys WHERE status = 'in_flight' AND ${live}
+          (SELECT CAST(COUNT(*) AS INTEGER) FROM ${t.keys} WHERE status = 'in_flight' AND ${live}) AS in_flight,
+          (SELECT CAST(COUNT(*) AS INTEGER) FROM ${t.keys} WHERE status = 'in_flight' AND ${live}
              AND (lease_expires_at IS NULL OR lease_expires_at <= ${d.now})) AS stuck,
-          (SELECT CAST(COUNT(*) AS INTEGER) FROM idem_keys
+          (SELECT CAST(COUNT(*) AS INTEGER) FROM ${t.keys}
              WHERE expires_at > ${d.now} AND expires_at <= ${d.nowPlus('$1')}) AS expiring,
-          (SELECT CAST(COUNT(*) AS INTEGER) FROM idem_keys WHERE expires_at <= ${d.now}) AS expired,
+          (SELECT CAST(COUNT(*) AS INTEGER) FROM ${t.keys} WHERE expires_at <= ${d.now}) AS expired,
           ${d.nowMs} AS db_now`,
         [HOUR_MS],
       );
@@ -243,9 +232,9 @@ export function createSqlAdmin(
           ? `floor((${d.ms('at')} - $1::float8) / $2::float8)::int4`
           : `CAST((at - $1) / $2 AS INTEGER)`;
       const rows = await run<{ type: string; bucket: number | bigint; n: number | bigint }>(
-        `SELECT type, ${bucket} AS bucket, CAST(COUNT(*) AS INTEGER) AS n FROM idem_events
+        `SELECT type, ${bucket} AS bucket, CAST(COUNT(*) AS INTEGER) AS n FROM ${t.events}
          WHERE type IN ('begin', 'takeover', 'replay', 'conflict', 'in_flight') AND at >= ${d.fromMs('$1')}
-           AND "procedure" NOT LIKE '%#unique:%'
+           AND kind <> 'unique'
          GROUP BY 1, 2`,
         [counter.from, counter.bucketMs],
       );
@@ -260,9 +249,9 @@ export function createSqlAdmin(
 
     async appendAudit(input: AuditInput) {
       const json = (value: AuditInput['before']) => (value === null ? null : JSON.stringify(value));
-      const [row] = await atomically((on) =>
+      const [row] = await driver.atomically((on) =>
         run<AuditRow>(
-          `INSERT INTO idem_audit (id, at, actor, role, action, target, "before", "after")
+          `INSERT INTO ${t.audit} (id, at, actor, role, action, target, "before", "after")
            VALUES ($1, ${d.now}, $2, $3, $4, $5, $6, $7)
            RETURNING id, ${d.ms('at')} AS at, actor, role, action, target, "before", "after"`,
           [
@@ -285,7 +274,7 @@ export function createSqlAdmin(
       const c = new Conditions();
       if (q.cursor !== undefined) c.add(`id < ${c.param(q.cursor)}`);
       const rows = await run<AuditRow>(
-        `SELECT id, ${d.ms('at')} AS at, actor, role, action, target, "before", "after" FROM idem_audit ${c.text()}
+        `SELECT id, ${d.ms('at')} AS at, actor, role, action, target, "before", "after" FROM ${t.audit} ${c.text()}
          ORDER BY id DESC LIMIT ${limitOf(c, limit + 1)}`,
         c.args,
       );

@@ -1,15 +1,15 @@
 // The in-memory store: one process, no persistence. Every operation applies the pure reducer to a Map entry
 // synchronously, so it is atomic in a single process. Use it for tests and single-process tools; it cannot
 // protect several processes (the reliability harness proves exactly that).
-import type { AdminCapable } from '../admin.ts';
-import type { EventQuery, IdemEvent } from '../events.ts';
-import { newId } from '../ids.ts';
-import { type BeginInput, type KeyEvent, reduceKey } from '../key-machine.ts';
-import type { KeyRecord, Outcome } from '../record.ts';
-import type { BeginResult, FenceRef, FenceResult, IdempotencyStore, KeyRef } from '../store.ts';
-import { refId, unchanged } from '../store.ts';
-import { ChangeWaiters } from '../waiters.ts';
-import { createMemoryAdmin } from './memory-admin.ts';
+import type { AdminCapable } from '../../admin.ts';
+import type { EventQuery, IdemEvent } from '../../events.ts';
+import { newId } from '../../ids.ts';
+import { type BeginInput, type KeyEvent, reduceKey } from '../../key-machine.ts';
+import type { KeyRecord, Outcome } from '../../record.ts';
+import type { BeginResult, FenceRef, FenceResult, IdempotencyStore, KeyRef } from '../../store.ts';
+import { refId, unchanged } from '../../store.ts';
+import { ChangeWaiters } from '../../waiters.ts';
+import { createMemoryAdmin } from './admin.ts';
 
 export interface MemoryStoreOptions {
   /** The store's clock (default Date.now); tests pass a controllable one to cross TTLs without sleeping. */
@@ -77,6 +77,11 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): MemoryStore
       waiters.notify(refId(ref));
       return answer.kind === 'ok' ? answer.record : undefined;
     },
+    async void(ref: KeyRef): Promise<KeyRecord | undefined> {
+      const { answer } = apply(ref, { type: 'void', now: clock() });
+      waiters.notify(refId(ref));
+      return answer.kind === 'ok' ? answer.record : undefined;
+    },
     async get(ref: KeyRef): Promise<KeyRecord | undefined> {
       return keys.get(refId(ref));
     },
@@ -109,6 +114,7 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): MemoryStore
         const e = events[i]!;
         if (query.scope !== undefined && e.scope !== query.scope) continue;
         if (query.procedure !== undefined && e.procedure !== query.procedure) continue;
+        if (query.kind !== undefined && e.kind !== query.kind) continue;
         if (query.key !== undefined && e.key !== query.key) continue;
         if (query.types !== undefined && !query.types.includes(e.type)) continue;
         if (query.before !== undefined && e.id >= query.before) continue;

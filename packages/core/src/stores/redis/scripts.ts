@@ -47,11 +47,11 @@ local function stale(k, id, fence)
 end
 -- Deletes a key with its index entries, remembering its identity for its story. ids/flying: index keys.
 local function forget(k, ids, flying, prefix, retention)
-  local v = redis.call('HMGET', k, 'id', 'scope', 'procedure', 'key')
+  local v = redis.call('HMGET', k, 'id', 'scope', 'procedure', 'key', 'kind')
   if v[1] then
     redis.call('ZREM', ids, v[1] .. '|' .. k)
     redis.call('SET', prefix .. ':gone:' .. v[1],
-      cjson.encode({scope = v[2], procedure = v[3], key = v[4]}), 'PX', retention)
+      cjson.encode({scope = v[2], procedure = v[3], key = v[4], kind = v[5] or 'key'}), 'PX', retention)
   end
   redis.call('ZREM', flying, k)
   redis.call('DEL', k)
@@ -199,6 +199,20 @@ return {1, now, redis.call('HGETALL', KEYS[1])}
 const release = `
 local now = clock()
 if redis.call('HGET', KEYS[1], 'status') ~= 'in_flight' then return {0, now} end
+local fields = redis.call('HGETALL', KEYS[1])
+forget(KEYS[1], KEYS[3], KEYS[4], ARGV[3], ARGV[4])
+redis.call('ZREM', KEYS[2], KEYS[1])
+redis.call('PUBLISH', ARGV[1], ARGV[2])
+return {1, now, fields}
+`;
+
+/**
+ * Deletes a key whatever its state (staff void a stored outcome). KEYS: record, due, ids, flying. ARGV: channel,
+ * message, prefix, event retention ms. {1, now, fields} or {0, now}.
+ */
+const voidKey = `
+local now = clock()
+if redis.call('EXISTS', KEYS[1]) == 0 then return {0, now} end
 local fields = redis.call('HGETALL', KEYS[1])
 forget(KEYS[1], KEYS[3], KEYS[4], ARGV[3], ARGV[4])
 redis.call('ZREM', KEYS[2], KEYS[1])
@@ -378,6 +392,7 @@ const sources = {
   abandon,
   renew,
   release,
+  void: voidKey,
   get,
   now,
   purge,

@@ -1,97 +1,67 @@
-// The Prisma store: keys and events in SQLite (embedded default) or PostgreSQL (production), through any
-// Prisma client whose driver adapter talks to one of them. It takes the client structurally, so @idem/core
-// never imports a generated Prisma client; packages/db hands it one.
+// The SQL store: keys and events in PostgreSQL or SQLite, through a driver for the client the application already
+// has (node-postgres, better-sqlite3, Prisma).
 //
 // Every statement is the cheapest correct one for its database:
 // - PostgreSQL: claim-or-read is one round trip (INSERT … ON CONFLICT DO NOTHING RETURNING inside a CTE, with a
 //   read of the existing row in the same statement); takeovers, completions and releases are single
 //   compare-and-swap statements on the fencing token; purge deletes in batches with FOR UPDATE SKIP LOCKED.
-// - SQLite: Prisma's better-sqlite3 adapter shares one connection, so an interactive transaction opened by one
-//   request would otherwise swallow another request's statements. Each store operation therefore runs as its own
-//   short transaction (which waits for the adapter's transaction lock); the first statement writes, so SQLite's
-//   write lock is held from the start and the operation is atomic across processes too.
-import type { AdminCapable } from '../admin.ts';
-import type { EventQuery } from '../events.ts';
-import { newId } from '../ids.ts';
-import { type BeginAnswer, type BeginInput, reduceKey } from '../key-machine.ts';
-import type { KeyRecord } from '../record.ts';
+// - SQLite: the connection is shared by every request of the process, so each store operation runs as its own
+//   short immediate transaction (the driver serialises them); the first statement writes, so SQLite's write lock
+//   is held from the start and the operation is atomic across processes too.
+import type { AdminCapable } from '../../admin.ts';
+import type { EventQuery } from '../../events.ts';
+import { newId } from '../../ids.ts';
+import { type BeginAnswer, type BeginInput, reduceKey } from '../../key-machine.ts';
+import type { KeyRecord } from '../../record.ts';
 import {
   type BeginResult,
-  type CompleteOptions,
   type FenceRef,
   type FenceResult,
-  type IdempotencyStore,
   type KeyRef,
   refId,
+  type SettleOptions,
+  type TransactionalStore,
   unchanged,
-} from '../store.ts';
-import { ChangeWaiters } from '../waiters.ts';
-import { createSqlAdmin } from './sql-admin.ts';
-import {
-  bind,
-  compile,
-  type Dialect,
-  postgres,
-  type SqlDialect,
-  type Statement,
-  sqlite,
-} from './sql-dialect.ts';
-import { type EventRow, eventColumns, keyColumns, num, type Row, toEvent, toRecord } from './sql-rows.ts';
+} from '../../store.ts';
+import { ChangeWaiters } from '../../waiters.ts';
+import { createSqlAdmin } from './admin.ts';
+import { compile, type Dialect, type Statement, type Tables } from './dialect.ts';
+import type { SqlDriver, SqlRunner } from './driver.ts';
+import { type EventRow, eventColumns, keyColumns, num, type Row, toEvent, toRecord } from './rows.ts';
 
-/** The part of a Prisma client (or interactive-transaction client) the store uses. */
-export interface SqlClient {
-  $queryRawUnsafe<T = unknown>(query: string, ...values: unknown[]): Promise<T>;
-  $executeRawUnsafe(query: string, ...values: unknown[]): Promise<number>;
-}
-
-/** A Prisma client that can open interactive transactions. */
-export interface SqlRootClient extends SqlClient {
-  $transaction<R>(
-    fn: (tx: SqlClient) => Promise<R>,
-    options?: { maxWait?: number; timeout?: number },
-  ): Promise<R>;
-}
-
-/** Hears key changes made by other processes (PostgreSQL LISTEN), to wake waiting duplicates. */
-export interface ChangeFeed {
-  /** Calls `listener` with refId(key) whenever a key is completed, abandoned or released anywhere. */
-  subscribe(listener: (id: string) => void): () => void;
-}
-
-export interface SqlStoreOptions {
-  client: SqlRootClient;
-  dialect: SqlDialect;
+export interface SqlStoreOptions<Tx> {
+  driver: SqlDriver<Tx>;
+  tables: Tables;
   /** PostgreSQL NOTIFY channel used to wake waiters in other processes (default 'idem_keys'). */
   channel?: string;
-  /** Where notifications from other processes arrive; without it, waiters wake on timeout or local changes. */
-  changeFeed?: ChangeFeed;
 }
 
 /** All statements, compiled once per store. */
-function statements(d: Dialect) {
+function statements(d: Dialect, t: Tables) {
   const cols = keyColumns(d);
-  const identity = 'scope = $1 AND "procedure" = $2 AND "key" = $3';
-  // $1 scope, $2 procedure, $3 key, $4 id, $5 policy, $6 fingerprint, $7 alg, $8 request id, $9 payload,
-  // $10 natural id, $11 lease owner, $12 lease ms, $13 ttl ms (null: never expires)
-  const insert = `INSERT INTO idem_keys (id, scope, "procedure", "key", policy, status, fence, fingerprint, fingerprint_alg,
-      request_id, request_payload, natural_id, lease_owner, lease_expires_at, expires_at, created_at, updated_at)
-    VALUES ($4, $1, $2, $3, $5, 'in_flight', 1, $6, $7, $8, $9, $10, $11, ${d.nowPlus('$12')},
-      CASE WHEN ${d.typed('$13', 'float')} IS NULL THEN NULL ELSE ${d.nowPlus('$13')} END, ${d.now}, ${d.now})
-    ON CONFLICT (scope, "procedure", "key") DO NOTHING`;
-  const c = (sql: string): Statement => compile(d, sql);
+  const identity = 'scope = $1 AND "procedure" = $2 AND kind = $3 AND "key" = $4';
+  // $1 scope, $2 procedure, $3 kind, $4 key, $5 id, $6 policy, $7 fingerprint, $8 alg, $9 request id,
+  // $10 payload, $11 natural id, $12 lease owner, $13 lease ms, $14 ttl ms (null: never expires)
+  const insert = `INSERT INTO ${t.keys} (id, scope, "procedure", kind, "key", policy, status, fence, fingerprint,
+      fingerprint_alg, request_id, request_payload, natural_id, lease_owner, lease_expires_at, expires_at,
+      created_at, updated_at)
+    VALUES ($5, $1, $2, $3, $4, $6, 'in_flight', 1, $7, $8, $9, $10, $11, $12, ${d.nowPlus('$13')},
+      CASE WHEN ${d.typed('$14', 'float')} IS NULL THEN NULL ELSE ${d.nowPlus('$14')} END, ${d.now}, ${d.now})
+    ON CONFLICT (scope, "procedure", kind, "key") DO NOTHING`;
+  const c = (sql: string): Statement => compile(d, sql, { prepared: true });
   return {
     // PostgreSQL: claim or read the existing row in one round trip. If the conflicting row was committed after
     // this statement's snapshot, neither branch returns it and the caller simply runs the statement again.
     claimOrRead: c(`WITH ins AS (${insert} RETURNING ${cols})
       SELECT true AS claimed, ins.* FROM ins
       UNION ALL
-      SELECT false AS claimed, ${cols} FROM idem_keys WHERE ${identity} AND NOT EXISTS (SELECT 1 FROM ins)`),
+      SELECT false AS claimed, ${cols} FROM ${t.keys} WHERE ${identity} AND NOT EXISTS (SELECT 1 FROM ins)`),
     claim: c(`${insert} RETURNING ${cols}`),
-    read: c(`SELECT ${cols} FROM idem_keys WHERE ${identity}`),
+    read: c(`SELECT ${cols} FROM ${t.keys} WHERE ${identity}`),
     // Takeover: CAS on the fence, re-checking with the database's clock that the reducer's reason still holds.
     // $1 id, $2 fence, $3 policy, $4 fingerprint, $5 alg, $6 request id, $7 payload, $8 natural id,
     // $9 lease owner, $10 lease ms, $11 ttl ms or null, $12 reason, $13 previous status
-    takeover: c(`UPDATE idem_keys SET status = 'in_flight', fence = fence + 1, policy = $3, fingerprint = $4,
+    takeover: c(`UPDATE ${t.keys} SET status = 'in_flight', fence = fence + 1, policy = $3, fingerprint = $4,
         fingerprint_alg = $5, request_id = $6, request_payload = $7, natural_id = $8, lease_owner = $9,
         lease_expires_at = ${d.nowPlus('$10')},
         expires_at = CASE WHEN ${d.typed('$12', 'text')} = 'lease_expired' THEN expires_at
@@ -106,54 +76,45 @@ function statements(d: Dialect) {
         OR (${d.typed('$12', 'text')} = 'payload_changed'))
       RETURNING ${cols}`),
     // $1 id, $2 fence, $3 ok, $4 status, $5 body, $6 headers
-    complete: c(`UPDATE idem_keys SET status = 'completed', outcome_ok = ${d.typed('$3', 'bool')},
+    complete: c(`UPDATE ${t.keys} SET status = 'completed', outcome_ok = ${d.typed('$3', 'bool')},
         outcome_status = ${d.typed('$4', 'int')}, outcome_body = $5, outcome_headers = $6,
         completed_at = ${d.now}, updated_at = ${d.now}, lease_owner = NULL, lease_expires_at = NULL
       WHERE id = $1 AND fence = ${d.typed('$2', 'int')} AND status = 'in_flight'
       RETURNING ${cols}`),
     abandon:
-      c(`DELETE FROM idem_keys WHERE id = $1 AND fence = ${d.typed('$2', 'int')} AND status = 'in_flight'
+      c(`DELETE FROM ${t.keys} WHERE id = $1 AND fence = ${d.typed('$2', 'int')} AND status = 'in_flight'
       RETURNING ${d.nowMs} AS db_now`),
     // $1 id, $2 fence, $3 lease ms
-    renew: c(`UPDATE idem_keys SET lease_expires_at = ${d.nowPlus('$3')}, updated_at = ${d.now}
+    renew: c(`UPDATE ${t.keys} SET lease_expires_at = ${d.nowPlus('$3')}, updated_at = ${d.now}
       WHERE id = $1 AND fence = ${d.typed('$2', 'int')} AND status = 'in_flight'
       RETURNING ${cols}`),
-    byId: c(`SELECT ${cols} FROM idem_keys WHERE id = $1`),
-    release: c(`DELETE FROM idem_keys WHERE ${identity} AND status = 'in_flight' RETURNING ${cols}`),
-    purge: c(`DELETE FROM idem_keys WHERE id IN (
-        SELECT id FROM idem_keys
+    byId: c(`SELECT ${cols} FROM ${t.keys} WHERE id = $1`),
+    release: c(`DELETE FROM ${t.keys} WHERE ${identity} AND status = 'in_flight' RETURNING ${cols}`),
+    void: c(`DELETE FROM ${t.keys} WHERE ${identity} RETURNING ${cols}`),
+    purge: c(`DELETE FROM ${t.keys} WHERE id IN (
+        SELECT id FROM ${t.keys}
         WHERE expires_at <= ${d.now} AND (status = 'completed' OR lease_expires_at IS NULL OR lease_expires_at <= ${d.now})
         LIMIT ${d.typed('$1', 'int')} ${d.skipLocked})`),
     now: c(`SELECT ${d.nowMs} AS db_now`),
     // Events by primary key range (ids are UUIDv7): old ones go in batches without scanning the table.
-    purgeEvents: c(`DELETE FROM idem_events WHERE id IN (
-        SELECT id FROM idem_events WHERE id < $1 ORDER BY id LIMIT ${d.typed('$2', 'int')})`),
+    purgeEvents: c(`DELETE FROM ${t.events} WHERE id IN (
+        SELECT id FROM ${t.events} WHERE id < $1 ORDER BY id LIMIT ${d.typed('$2', 'int')})`),
   };
 }
 
-const EVENT_COLUMNS = 11;
+const EVENT_COLUMNS = 12;
 
-/**
- * @example
- * const db = await openDatabase();                      // @idem/db
- * const store = createSqlStore({ client: db.prisma, dialect: db.provider });
- */
-export function createSqlStore(options: SqlStoreOptions): IdempotencyStore & AdminCapable {
-  const { client } = options;
-  const d = options.dialect === 'sqlite' ? sqlite : postgres;
-  const s = statements(d);
+/** A SQL store over a driver. Use the entry points named for your client: pgStore, sqliteStore, prismaStore. */
+export function createSqlStore<Tx>(options: SqlStoreOptions<Tx>): TransactionalStore<Tx> & AdminCapable {
+  const { driver, tables: t } = options;
+  const d = driver.dialect;
+  const s = statements(d, t);
   const channel = options.channel ?? 'idem_keys';
   const waiters = new ChangeWaiters();
-  const unsubscribe = options.changeFeed?.subscribe((id) => waiters.notify(id));
+  const unsubscribe = driver.changeFeed?.subscribe((id) => waiters.notify(id));
+  const query = <T>(on: SqlRunner, st: Statement, ...args: unknown[]): Promise<T[]> => on.query<T>(st, args);
 
-  const query = <T>(on: SqlClient, st: Statement, ...args: unknown[]): Promise<T[]> =>
-    on.$queryRawUnsafe<T[]>(st.sql, ...bind(st, args));
-
-  // SQLite: every operation is its own transaction (see the module comment); PostgreSQL: autocommit.
-  const atomically = <T>(fn: (on: SqlClient) => Promise<T>): Promise<T> =>
-    d.name === 'sqlite' ? client.$transaction(fn, { maxWait: 30_000, timeout: 30_000 }) : fn(client);
-
-  async function why(on: SqlClient, ref: FenceRef): Promise<FenceResult> {
+  async function why(on: SqlRunner, ref: FenceRef): Promise<FenceResult> {
     const [row] = await query<Row>(on, s.byId, ref.id);
     const nowRows = row === undefined ? await query<{ db_now: number }>(on, s.now) : [row];
     const now = num(nowRows[0]!.db_now);
@@ -161,12 +122,11 @@ export function createSqlStore(options: SqlStoreOptions): IdempotencyStore & Adm
     return { ok: false, reason: num(row.fence) !== ref.fence ? 'fence_mismatch' : 'not_in_flight', now };
   }
 
-  async function notifyOthers(on: SqlClient, ref: KeyRef): Promise<void> {
-    if (d.name === 'postgresql') await on.$executeRawUnsafe('SELECT pg_notify($1, $2)', channel, refId(ref));
-  }
+  const notifyOthers = (on: SqlRunner, ref: KeyRef): Promise<void> =>
+    driver.notify?.(on, channel, refId(ref)) ?? Promise.resolve();
 
   async function takeover(
-    on: SqlClient,
+    on: SqlRunner,
     input: BeginInput,
     previous: KeyRecord,
     answer: BeginAnswer & { kind: 'execute' },
@@ -195,6 +155,7 @@ export function createSqlStore(options: SqlStoreOptions): IdempotencyStore & Adm
     const args = [
       input.scope,
       input.procedure,
+      input.kind,
       input.key,
       newId(),
       input.policy.name,
@@ -209,7 +170,7 @@ export function createSqlStore(options: SqlStoreOptions): IdempotencyStore & Adm
     ];
     // Bounded: each pass either decides or lost a race to a change that itself completed.
     for (let attempt = 0; attempt < 50; attempt++) {
-      const decided = await atomically(async (on): Promise<BeginResult | null> => {
+      const decided = await driver.atomically(async (on): Promise<BeginResult | null> => {
         let row: Row | undefined;
         if (d.name === 'postgresql') {
           [row] = await query<Row>(on, s.claimOrRead, ...args);
@@ -242,10 +203,10 @@ export function createSqlStore(options: SqlStoreOptions): IdempotencyStore & Adm
   async function fenced(
     what: 'complete' | 'abandon',
     ref: FenceRef,
-    run: (on: SqlClient) => Promise<Row | { db_now: number | bigint } | undefined>,
-    opts: CompleteOptions | undefined,
+    run: (on: SqlRunner) => Promise<Row | { db_now: number | bigint } | undefined>,
+    opts: SettleOptions<Tx> | undefined,
   ): Promise<FenceResult> {
-    const body = async (on: SqlClient): Promise<FenceResult> => {
+    const body = async (on: SqlRunner): Promise<FenceResult> => {
       const row = await run(on);
       if (row === undefined) return why(on, ref);
       if (opts?.notify) await notifyOthers(on, ref);
@@ -255,15 +216,29 @@ export function createSqlStore(options: SqlStoreOptions): IdempotencyStore & Adm
         now: num(row.db_now),
       };
     };
-    const result = opts?.tx !== undefined ? await body(opts.tx as SqlClient) : await atomically(body);
+    const result =
+      opts?.tx !== undefined ? await body(driver.within(opts.tx)) : await driver.atomically(body);
     waiters.notify(refId(ref));
     return result;
   }
 
+  // Removes a key by identity (release: only in flight; void: whatever its state) and wakes whoever waits on it.
+  async function remove(statement: Statement, ref: KeyRef): Promise<KeyRecord | undefined> {
+    const [row] = await driver.atomically(async (on) => {
+      const rows = await query<Row>(on, statement, ref.scope, ref.procedure, ref.kind, ref.key);
+      if (rows.length > 0) await notifyOthers(on, ref);
+      return rows;
+    });
+    waiters.notify(refId(ref));
+    return row === undefined ? undefined : toRecord(row);
+  }
+
   return {
     kind: d.name,
-    admin: createSqlAdmin(client, d, atomically),
+    admin: createSqlAdmin(driver, t),
     begin,
+    transaction: (fn) => driver.transaction(fn),
+    isTransientError: (error) => driver.isTransientError(error),
     complete(ref, outcome, opts) {
       return fenced(
         'complete',
@@ -293,26 +268,19 @@ export function createSqlStore(options: SqlStoreOptions): IdempotencyStore & Adm
       );
     },
     async renew(ref, leaseMs) {
-      return atomically(async (on) => {
+      return driver.atomically(async (on) => {
         const [row] = await query<Row>(on, s.renew, ref.id, ref.fence, leaseMs);
         return row === undefined ? why(on, ref) : { ok: true, record: toRecord(row), now: num(row.db_now) };
       });
     },
-    async release(ref) {
-      const [row] = await atomically(async (on) => {
-        const rows = await query<Row>(on, s.release, ref.scope, ref.procedure, ref.key);
-        if (rows.length > 0) await notifyOthers(on, ref);
-        return rows;
-      });
-      waiters.notify(refId(ref));
-      return row === undefined ? undefined : toRecord(row);
-    },
+    release: (ref) => remove(s.release, ref),
+    void: (ref) => remove(s.void, ref),
     async get(ref) {
-      const [row] = await query<Row>(client, s.read, ref.scope, ref.procedure, ref.key);
+      const [row] = await query<Row>(driver, s.read, ref.scope, ref.procedure, ref.kind, ref.key);
       return row === undefined ? undefined : toRecord(row);
     },
     async purgeExpired(limit) {
-      return atomically((on) => on.$executeRawUnsafe(s.purge.sql, ...bind(s.purge, [limit])));
+      return driver.atomically((on) => on.execute(s.purge, [limit]));
     },
     async appendEvents(events) {
       if (events.length === 0) return;
@@ -321,13 +289,14 @@ export function createSqlStore(options: SqlStoreOptions): IdempotencyStore & Adm
       for (const e of events) {
         const p = (i: number) => `$${args.length + i}`;
         rows.push(
-          `(${p(1)}, ${p(2)}, ${p(3)}, ${p(4)}, ${p(5)}, ${p(6)}, ${d.fromMs(p(7))}, ${p(8)}, ${p(9)}, ${p(10)}, ${p(11)})`,
+          `(${p(1)}, ${p(2)}, ${p(3)}, ${p(4)}, ${p(5)}, ${p(6)}, ${p(7)}, ${d.fromMs(p(8))}, ${p(9)}, ${p(10)}, ${p(11)}, ${p(12)})`,
         );
         args.push(
           e.id,
           e.keyId,
           e.scope,
           e.procedure,
+          e.kind,
           e.key,
           e.type,
           e.at,
@@ -339,14 +308,14 @@ export function createSqlStore(options: SqlStoreOptions): IdempotencyStore & Adm
       }
       const st = compile(
         d,
-        `INSERT INTO idem_events (id, key_id, scope, "procedure", "key", type, at, request_id, fingerprint, payload, detail)
+        `INSERT INTO ${t.events} (id, key_id, scope, "procedure", kind, "key", type, at, request_id, fingerprint, payload, detail)
          VALUES ${rows.join(', ')}`,
       );
       if (args.length !== events.length * EVENT_COLUMNS) throw new Error('event row shape mismatch');
-      await atomically((on) => on.$executeRawUnsafe(st.sql, ...bind(st, args)));
+      await driver.atomically((on) => on.execute(st, args));
     },
     async purgeEventsBefore(id, limit) {
-      return atomically((on) => on.$executeRawUnsafe(s.purgeEvents.sql, ...bind(s.purgeEvents, [id, limit])));
+      return driver.atomically((on) => on.execute(s.purgeEvents, [id, limit]));
     },
     async listEvents(q: EventQuery) {
       const where: string[] = [];
@@ -357,11 +326,12 @@ export function createSqlStore(options: SqlStoreOptions): IdempotencyStore & Adm
       };
       if (q.scope !== undefined) add((p) => `scope = ${p}`, q.scope);
       if (q.procedure !== undefined) add((p) => `"procedure" = ${p}`, q.procedure);
+      if (q.kind !== undefined) add((p) => `kind = ${p}`, q.kind);
       if (q.key !== undefined) add((p) => `"key" = ${p}`, q.key);
       if (q.before !== undefined) add((p) => `id < ${p}`, q.before);
       if (q.types !== undefined && q.types.length > 0) {
-        const ps = q.types.map((t) => {
-          args.push(t);
+        const ps = q.types.map((type) => {
+          args.push(type);
           return `$${args.length}`;
         });
         where.push(`type IN (${ps.join(', ')})`);
@@ -370,24 +340,26 @@ export function createSqlStore(options: SqlStoreOptions): IdempotencyStore & Adm
       const st = compile(
         d,
         `SELECT ${eventColumns(d)}
-         FROM idem_events ${where.length > 0 ? `WHERE ${where.join(' AND ')}` : ''}
+         FROM ${t.events} ${where.length > 0 ? `WHERE ${where.join(' AND ')}` : ''}
          ORDER BY id DESC LIMIT ${d.typed(`$${args.length}`, 'int')}`,
       );
-      const rows = await client.$queryRawUnsafe<EventRow[]>(st.sql, ...bind(st, args));
+      const rows = await driver.query<EventRow>(st, args);
       return rows.map(toEvent);
     },
     waitForChange(ref, seen, timeoutMs, signal) {
       return waiters.wait(refId(ref), timeoutMs, signal, async () => {
-        const [row] = await query<Row>(client, s.read, ref.scope, ref.procedure, ref.key);
+        await driver.changeFeed?.listening();
+        const [row] = await query<Row>(driver, s.read, ref.scope, ref.procedure, ref.kind, ref.key);
         return unchanged(seen, row === undefined ? undefined : toRecord(row));
       });
     },
     async now() {
-      const [row] = await query<{ db_now: number | bigint }>(client, s.now);
+      const [row] = await query<{ db_now: number | bigint }>(driver, s.now);
       return num(row!.db_now);
     },
     async close() {
       unsubscribe?.();
+      await driver.close();
     },
   };
 }

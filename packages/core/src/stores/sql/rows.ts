@@ -1,12 +1,13 @@
-// How the Prisma store's rows map to records and events, shared by the store and its admin queries.
-import type { IdemEvent } from '../events.ts';
-import type { KeyRecord, KeyStatus, Outcome } from '../record.ts';
-import type { Dialect } from './sql-dialect.ts';
+// How the SQL store's rows map to records and events, shared by the store and its admin queries.
+import type { IdemEvent } from '../../events.ts';
+import type { KeyKind, KeyRecord, KeyStatus, Outcome } from '../../record.ts';
+import type { Dialect } from './dialect.ts';
 
 export interface Row {
   id: string;
   scope: string;
   procedure: string;
+  kind: string;
   key: string;
   policy: string;
   status: string;
@@ -35,6 +36,7 @@ export interface EventRow {
   key_id: string | null;
   scope: string;
   procedure: string;
+  kind: string;
   key: string;
   type: string;
   at: number | bigint;
@@ -64,6 +66,7 @@ export function toRecord(row: Row): KeyRecord {
     id: row.id,
     scope: row.scope,
     procedure: row.procedure,
+    kind: row.kind as KeyKind,
     key: row.key,
     policy: row.policy,
     status: row.status as KeyStatus,
@@ -89,6 +92,7 @@ export function toEvent(row: EventRow): IdemEvent {
     keyId: row.key_id,
     scope: row.scope,
     procedure: row.procedure,
+    kind: row.kind as KeyKind,
     key: row.key,
     type: row.type as IdemEvent['type'],
     at: num(row.at),
@@ -105,6 +109,7 @@ export function keyColumns(d: Dialect): string {
     'id',
     'scope',
     '"procedure"',
+    'kind',
     '"key"',
     'policy',
     'status',
@@ -130,4 +135,4 @@ export function keyColumns(d: Dialect): string {
 
 /** The event columns as the store reads them. */
 export const eventColumns = (d: Dialect): string =>
-  `id, key_id, scope, "procedure", "key", type, ${d.ms('at')} AS at, request_id, fingerprint, payload, detail`;
+  `id, key_id, scope, "procedure", kind, "key", type, ${d.ms('at')} AS at, request_id, fingerprint, payload, detail`;

@@ -6,12 +6,11 @@
 // arbiter: the claim script either creates the key or hands the existing one back in the same round trip, the
 // reducer decides, and a takeover is a compare-and-swap on the fencing token that re-checks its reason with
 // Redis's clock. Duplicates waiting in other processes wake through Redis pub/sub on a dedicated connection.
-import { createHash } from 'node:crypto';
-import type { AdminCapable } from '../admin.ts';
-import type { EventQuery, IdemEvent } from '../events.ts';
-import { newId } from '../ids.ts';
-import { type BeginInput, reduceKey, type StaleReason } from '../key-machine.ts';
-import type { KeyRecord, KeyStatus, Outcome } from '../record.ts';
+import type { AdminCapable } from '../../admin.ts';
+import type { EventQuery, IdemEvent } from '../../events.ts';
+import { newId } from '../../ids.ts';
+import { type BeginInput, reduceKey, type StaleReason } from '../../key-machine.ts';
+import type { KeyKind, KeyRecord, KeyStatus, Outcome } from '../../record.ts';
 import {
   type BeginResult,
   type FenceRef,
@@ -20,10 +19,10 @@ import {
   type KeyRef,
   refId,
   unchanged,
-} from '../store.ts';
-import { ChangeWaiters } from '../waiters.ts';
-import { createRedisAdmin } from './redis-admin.ts';
-import { SCRIPTS, type ScriptName } from './redis-scripts.ts';
+} from '../../store.ts';
+import { ChangeWaiters } from '../../waiters.ts';
+import { createRedisAdmin } from './admin.ts';
+import { SCRIPTS, type ScriptName } from './scripts.ts';
 
 type Arg = string | number;
 
@@ -67,8 +66,9 @@ export interface RedisStoreOptions {
 
 const NULLABLE = ['requestId', 'requestPayload', 'naturalId'] as const;
 
-function sha1(text: string): string {
-  return createHash('sha1').update(text).digest('hex');
+async function sha1(text: string): Promise<string> {
+  const digest = await globalThis.crypto.subtle.digest('SHA-1', new TextEncoder().encode(text));
+  return [...new Uint8Array(digest)].map((b) => b.toString(16).padStart(2, '0')).join('');
 }
 
 function toRecord(flat: readonly string[]): KeyRecord {
@@ -95,6 +95,7 @@ function toRecord(flat: readonly string[]): KeyRecord {
     id: text('id')!,
     scope: text('scope')!,
     procedure: text('procedure')!,
+    kind: (text('kind') ?? 'key') as KeyKind,
     key: text('key')!,
     policy: text('policy')!,
     status: text('status') as KeyStatus,
@@ -155,14 +156,18 @@ export function createRedisStore(options: RedisStoreOptions): IdempotencyStore &
   const recordKey = (ref: KeyRef): string => `${prefix}:k:${refId(ref)}`;
   const keyIndex = (key: string): string => `${prefix}:ev:key:${key}`;
   const typeIndex = (type: string): string => `${prefix}:ev:type:${type}`;
-  const shas = Object.fromEntries(Object.entries(SCRIPTS).map(([name, src]) => [name, sha1(src)])) as Record<
-    ScriptName,
-    string
-  >;
+  // EVALSHA needs each script's SHA-1, which Web Crypto computes only asynchronously: worked out on first use.
+  let shas: Promise<Record<ScriptName, string>> | null = null;
+  const shaOf = async (name: ScriptName): Promise<string> => {
+    shas ??= Promise.all(Object.entries(SCRIPTS).map(async ([n, src]) => [n, await sha1(src)] as const)).then(
+      (pairs) => Object.fromEntries(pairs) as Record<ScriptName, string>,
+    );
+    return (await shas)[name];
+  };
 
   async function run<T>(name: ScriptName, keys: readonly string[], args: readonly Arg[]): Promise<T> {
     try {
-      return (await client.evalsha(shas[name], keys.length, ...keys, ...args)) as T;
+      return (await client.evalsha(await shaOf(name), keys.length, ...keys, ...args)) as T;
     } catch (error) {
       // The server has not seen this script yet (or forgot it): EVAL sends it and caches it for next time.
       if (!String((error as Error | undefined)?.message ?? '').includes('NOSCRIPT')) throw error;
@@ -191,6 +196,17 @@ export function createRedisStore(options: RedisStoreOptions): IdempotencyStore &
     return flat.length === 0 ? undefined : toRecord(flat);
   };
 
+  // Release (in flight only) or void (any state): the key goes, its identity stays for its story.
+  async function remove(script: 'release' | 'void', ref: KeyRef): Promise<KeyRecord | undefined> {
+    const [ok, , flat] = await run<[number, number, string[] | undefined]>(
+      script,
+      [recordKey(ref), due, ids, flying],
+      [channel, refId(ref), prefix, retention],
+    );
+    waiters.notify(refId(ref));
+    return ok === 1 ? toRecord(flat!) : undefined;
+  }
+
   const refused = (now: number, reason: string): FenceResult => ({
     ok: false,
     reason: reason as StaleReason,
@@ -212,6 +228,8 @@ export function createRedisStore(options: RedisStoreOptions): IdempotencyStore &
         input.scope,
         'procedure',
         input.procedure,
+        'kind',
+        input.kind,
         'key',
         input.key,
         ...requestFields(input),
@@ -284,15 +302,8 @@ export function createRedisStore(options: RedisStoreOptions): IdempotencyStore &
       );
       return ok === 1 ? { ok: true, record: toRecord(rest as string[]), now } : refused(now, rest as string);
     },
-    async release(ref: KeyRef): Promise<KeyRecord | undefined> {
-      const [ok, , flat] = await run<[number, number, string[] | undefined]>(
-        'release',
-        [recordKey(ref), due, ids, flying],
-        [channel, refId(ref), prefix, retention],
-      );
-      waiters.notify(refId(ref));
-      return ok === 1 ? toRecord(flat!) : undefined;
-    },
+    release: (ref) => remove('release', ref),
+    void: (ref) => remove('void', ref),
     get,
     purgeExpired(limit: number): Promise<number> {
       return run<number>('purge', [due, ids, flying], [limit, grace, prefix, retention]);
@@ -315,6 +326,7 @@ export function createRedisStore(options: RedisStoreOptions): IdempotencyStore &
       const matches = (e: IdemEvent): boolean =>
         (query.scope === undefined || e.scope === query.scope) &&
         (query.procedure === undefined || e.procedure === query.procedure) &&
+        (query.kind === undefined || (e.kind ?? 'key') === query.kind) &&
         (query.key === undefined || e.key === query.key) &&
         (query.types === undefined || query.types.length === 0 || query.types.includes(e.type));
       const out: IdemEvent[] = [];

@@ -14,12 +14,12 @@ import {
   matchesSearch,
   pageSize,
   statsCounter,
-} from '../admin.ts';
-import type { EventQuery, IdemEvent, IdemEventType } from '../events.ts';
-import { newId } from '../ids.ts';
-import type { KeyRecord } from '../record.ts';
-import type { KeyRef } from '../store.ts';
-import type { ScriptName } from './redis-scripts.ts';
+} from '../../admin.ts';
+import type { EventQuery, IdemEvent, IdemEventType } from '../../events.ts';
+import { newId } from '../../ids.ts';
+import type { KeyRecord } from '../../record.ts';
+import type { KeyRef } from '../../store.ts';
+import type { ScriptName } from './scripts.ts';
 
 type Arg = string | number;
 
@@ -124,16 +124,18 @@ export function createRedisAdmin(source: RedisAdminSource): IdempotencyAdmin {
         record = await source.get(ref);
       }
       if (ref === undefined) return undefined;
+      const kind = ref.kind ?? 'key';
       const events = await source.listEvents({
         scope: ref.scope,
         procedure: ref.procedure,
+        kind,
         key: ref.key,
         limit: options.eventLimit ?? 500,
       });
       if (record === undefined && events.length === 0) return undefined;
       const now = await run<number>('now', [], []);
       return {
-        ref: { scope: ref.scope, procedure: ref.procedure, key: ref.key },
+        ref: { scope: ref.scope, procedure: ref.procedure, kind, key: ref.key },
         record: record ?? null,
         events,
         now,

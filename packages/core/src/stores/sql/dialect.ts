@@ -1,4 +1,4 @@
-// The two SQL dialects the Prisma store speaks. Statements are written once with PostgreSQL's $n
+// The two SQL dialects the SQL store speaks. Statements are written once with PostgreSQL's $n
 // placeholders; for SQLite they are rewritten to `?` with the arguments reordered, since better-sqlite3 (through
 // Prisma's adapter) takes positional parameters only. Times: PostgreSQL keeps timestamptz and the store reads
 // them as epoch milliseconds; SQLite keeps integer epoch milliseconds. Either way the database's clock writes them.
@@ -53,20 +53,50 @@ export const sqlite: Dialect = {
 export interface Statement {
   readonly sql: string;
   readonly order: readonly number[] | null;
+  /** Run often with other values: worth preparing once per connection (PostgreSQL). */
+  readonly prepared: boolean;
 }
 
 /** Compiles `$n` placeholders for the dialect (identity for PostgreSQL). */
-export function compile(dialect: Dialect, sql: string): Statement {
-  if (dialect.name === 'postgresql') return { sql, order: null };
+export function compile(dialect: Dialect, sql: string, options: { prepared?: boolean } = {}): Statement {
+  const prepared = options.prepared ?? false;
+  if (dialect.name === 'postgresql') return { sql, order: null, prepared };
   const order: number[] = [];
   const text = sql.replace(/\$(\d+)/g, (_, n: string) => {
     order.push(Number(n) - 1);
     return '?';
   });
-  return { sql: text, order };
+  return { sql: text, order, prepared };
 }
 
 /** Arguments in the order a compiled statement expects. */
 export function bind(statement: Statement, args: readonly unknown[]): unknown[] {
   return statement.order === null ? [...args] : statement.order.map((i) => args[i]);
 }
+
+/** idem's tables, as statements name them: plain, or qualified by a PostgreSQL schema. */
+export interface Tables {
+  readonly keys: string;
+  readonly events: string;
+  readonly audit: string;
+  readonly jobs: string;
+  readonly adminState: string;
+  readonly migrations: string;
+}
+
+const quoteIdent = (name: string): string => `"${name.replace(/"/g, '""')}"`;
+
+/** The table names for an optional PostgreSQL schema (SQLite has none). */
+export function tables(schema?: string): Tables {
+  const q = (table: string) => (schema ? `${quoteIdent(schema)}.${table}` : table);
+  return {
+    keys: q('idem_keys'),
+    events: q('idem_events'),
+    audit: q('idem_audit'),
+    jobs: q('idem_jobs'),
+    adminState: q('idem_admin_state'),
+    migrations: q('idem_migrations'),
+  };
+}
+
+export { quoteIdent };
