@@ -3,9 +3,8 @@
 import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Database } from '@idem/db';
-import { createTestDatabase, type TestDatabase } from '@idem/db/testing';
-import { createTRPCClient, httpLink, TRPCClientError } from '@trpc/client';
+import { createTestSqlite, type TestSqlite } from '@idem/testing';
+import { createTRPCClient, httpBatchStreamLink, httpLink, TRPCClientError } from '@trpc/client';
 import fc from 'fast-check';
 import superjson from 'superjson';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -14,12 +13,13 @@ import {
   canonicalInput,
   idempotencyHeaders,
   idempotencyLink,
+  idempotencyOf,
   JournalError,
   type StorageLike,
   storageJournal,
 } from '../src/client/index.ts';
 import { fileJournal } from '../src/client/node.ts';
-import { type App, type AppRouter, startApp } from './app.ts';
+import { type App, type AppRouter, sqliteBackend, startApp } from './app.ts';
 
 describe('canonicalInput', () => {
   it('C2: logically equal inputs serialise to the same bytes whatever their key order', () => {
@@ -122,19 +122,64 @@ describe('journals', () => {
   });
 });
 
-describe('idempotencyLink with a journal that cannot be written', () => {
-  let database: TestDatabase;
-  let db: Database;
+describe('idempotencyLink against a real server', () => {
+  let database: TestSqlite;
   let app: App;
   beforeAll(async () => {
-    database = await createTestDatabase('sqlite');
-    db = await database.open();
-    app = await startApp(db);
+    database = await createTestSqlite();
+    app = await startApp(await sqliteBackend(database));
   });
   afterAll(async () => {
     await app.close();
-    await db.prisma.$disconnect();
     await database.drop();
+  });
+
+  const linked = (link: typeof httpLink | typeof httpBatchStreamLink, options = {}) =>
+    createTRPCClient<AppRouter>({
+      links: [
+        idempotencyLink(options),
+        link({
+          url: app.url,
+          transformer: superjson,
+          headers: idempotencyHeaders({ 'x-api-key': 'caller-a' }),
+        }),
+      ],
+    });
+
+  it('C4: with retries on, every logical mutation gets a key of its own, minted as a UUIDv7', async () => {
+    const client = linked(httpLink);
+    const one = await client.create.mutate({ amount: 61 });
+    const two = await client.create.mutate({ amount: 61 });
+    for (const result of [one, two]) {
+      expect(result.key).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+      expect(idempotencyOf(result)).toMatchObject({ key: result.key, replayed: false, attempts: 1 });
+    }
+    expect(one.key).not.toBe(two.key);
+  });
+
+  it('C4 (seed 001): a key built from stable source facts is the same for every process that builds it', async () => {
+    const key = (op: { path: string; input: unknown }) =>
+      `billing:${(op.input as { amount: number }).amount}:order:create`;
+    const first = await linked(httpLink, { key }).create.mutate({ amount: 62 });
+    const again = await linked(httpLink, { key }).create.mutate({ amount: 62 });
+    expect(first.key).toBe('billing:62:order:create');
+    expect(idempotencyOf(again)?.replayed).toBe(true);
+    expect((await app.effects()).filter((l) => l === 'create:62')).toHaveLength(1);
+  });
+
+  it('C6: a replay through httpBatchStreamLink, whose headers leave before procedures finish, is flagged', async () => {
+    const key = `stream-${crypto.randomUUID()}`;
+    const stream = linked(httpBatchStreamLink);
+    const first = await stream.create.mutate({ amount: 63 }, { context: { idempotencyKey: key } });
+    const [again, other] = await Promise.all([
+      stream.create.mutate({ amount: 63 }, { context: { idempotencyKey: key } }),
+      stream.create.mutate({ amount: 64 }),
+    ]);
+    expect(idempotencyOf(first)?.replayed).toBe(false);
+    expect(again).toEqual(first);
+    expect(idempotencyOf(again)).toMatchObject({ key, replayed: true });
+    expect(idempotencyOf(other)?.replayed).toBe(false);
+    expect((await app.effects()).filter((l) => l === 'create:63')).toHaveLength(1);
   });
 
   it('C3: the call fails with the journal error and the mutation is never sent', async () => {
@@ -148,9 +193,10 @@ describe('idempotencyLink with a journal that cannot be written', () => {
         }),
       ],
     });
+    const before = app.calls.get('create') ?? 0;
     const error = await client.create.mutate({ amount: 42 }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(TRPCClientError);
     expect((error as TRPCClientError<AppRouter>).cause).toBeInstanceOf(JournalError);
-    expect(app.calls.get('create')).toBeUndefined();
+    expect(app.calls.get('create') ?? 0).toBe(before);
   });
 });

@@ -1,14 +1,13 @@
-// The idempotent() middleware over real HTTP (tRPC's standalone adapter), with typed @trpc/client calls,
-// on SQLite and on PostgreSQL.
-import { createEngine } from '@idem/core';
-import { createSqlStore } from '@idem/core/prisma';
-import { type Database, openDatabase } from '@idem/db';
-import { createTestDatabase, type TestDatabase } from '@idem/db/testing';
+// The idempotent() middleware over real HTTP (tRPC's standalone adapter with idem's helper), with typed
+// @trpc/client calls, on SQLite (better-sqlite3) and on PostgreSQL (a pg Pool).
+import { pgStore } from '@idem/core/pg';
+import { createTestPostgres, createTestSqlite } from '@idem/testing';
 import { createTRPCClient, httpBatchLink, httpLink, TRPCClientError } from '@trpc/client';
+import pg from 'pg';
 import superjson from 'superjson';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { BATCH_KEYS_HEADER, REPLAYED_KEYS_HEADER } from '../src/server/index.ts';
-import { type App, type AppRouter, startApp } from './app.ts';
+import { BATCH_KEYS_HEADER, REPLAYED_KEYS_HEADER } from '../src/protocol.ts';
+import { type App, type AppRouter, type Backend, postgresBackend, sqliteBackend, startApp } from './app.ts';
 
 function client(app: App, headers: Record<string, string> = {}, batch = false) {
   const link = (batch ? httpBatchLink : httpLink)({ url: app.url, transformer: superjson, headers });
@@ -23,6 +22,33 @@ async function raw(app: App, path: string, body: unknown, headers: Record<string
   });
 }
 
+/** A request over a raw socket: repeated headers and floods exactly as given (fetch would merge them). */
+async function rawHttp(app: App, path: string, json: unknown, headers: [string, string][]) {
+  const { connect } = await import('node:net');
+  const url = new URL(app.url);
+  const body = JSON.stringify({ json });
+  const head = [
+    `POST ${path} HTTP/1.1`,
+    `Host: ${url.host}`,
+    'Connection: close',
+    'Content-Type: application/json',
+    `Content-Length: ${Buffer.byteLength(body)}`,
+    ...headers.map(([name, value]) => `${name}: ${value}`),
+  ].join('\r\n');
+  return new Promise<{ status: number; body: string }>((resolve, reject) => {
+    const socket = connect(Number(url.port), url.hostname, () => socket.end(`${head}\r\n\r\n${body}`));
+    let text = '';
+    socket.on('data', (c: Buffer) => {
+      text += c.toString();
+    });
+    socket.on('end', () => {
+      const status = Number(/^HTTP\/1\.1 (\d{3})/.exec(text)?.[1] ?? 0);
+      resolve({ status, body: text.slice(text.indexOf('\r\n\r\n') + 4) });
+    });
+    socket.on('error', reject);
+  });
+}
+
 async function clientError(promise: Promise<unknown>): Promise<TRPCClientError<AppRouter>> {
   const error = await promise.then(
     () => null,
@@ -34,20 +60,27 @@ async function clientError(promise: Promise<unknown>): Promise<TRPCClientError<A
 
 for (const provider of ['sqlite', 'postgresql'] as const) {
   describe(`idempotent() over HTTP on ${provider}`, () => {
-    let database: TestDatabase;
-    let db: Database;
+    let drop: () => Promise<void>;
+    let backend: Backend;
     let app: App;
     const a = { 'x-api-key': 'caller-a' };
 
     beforeAll(async () => {
-      database = await createTestDatabase(provider);
-      db = await database.open();
-      app = await startApp(db);
+      if (provider === 'sqlite') {
+        const database = await createTestSqlite();
+        backend = await sqliteBackend(database);
+        drop = database.drop;
+      } else {
+        const database = await createTestPostgres();
+        backend = await postgresBackend(database);
+        drop = database.drop;
+      }
+      app = await startApp(backend);
     });
     afterAll(async () => {
       await app.close();
-      await db.prisma.$disconnect();
-      await database.drop();
+      await backend.store.close();
+      await drop();
     });
     beforeEach(() => app.resetRelease());
 
@@ -67,6 +100,9 @@ for (const provider of ['sqlite', 'postgresql'] as const) {
       expect(res2.status).toBe(201);
       expect(res1.headers.get('idempotency-replay')).toBeNull();
       expect(res2.headers.get('idempotency-replay')).toBe('true');
+      // A header the procedure set is kept with the outcome and answered again.
+      expect(res2.headers.get('location')).toBe(res1.headers.get('location'));
+      expect(res1.headers.get('location')).toMatch(/^\/orders\/o-\d+$/);
       expect(await res2.text()).toBe(await res1.text());
     });
 
@@ -137,12 +173,65 @@ for (const provider of ['sqlite', 'postgresql'] as const) {
       expect(app.calls.get('fail')).toBe(2);
     });
 
-    it('K8: a request rejected by input validation is not stored; the corrected one runs under the same key', async () => {
+    it('K8 (seed 002): a request rejected by input validation is not stored; the corrected one runs under the same key', async () => {
       const key = `k-${crypto.randomUUID()}`;
       const bad = await raw(app, 'create', { amount: -1 }, { ...a, 'Idempotency-Key': key });
       expect(bad.status).toBe(400);
       const good = await client(app, { ...a, 'Idempotency-Key': key }).create.mutate({ amount: 5 });
       expect(good.amount).toBe(5);
+    });
+
+    it('K8 (seed 003): a request rejected by validation is stored like any outcome: replayed, and the key is spent', async () => {
+      const key = `k-${crypto.randomUUID()}`;
+      const headers = { ...a, 'X-SALESBRICKS-IDEMPOTENT-OPERATION-KEY': key };
+      const before = app.calls.get('usage') ?? 0;
+      const invalid = await raw(app, 'usage', { order_id: '', quantity: 3 }, headers);
+      expect(invalid.status).toBe(400);
+      const again = await raw(app, 'usage', { order_id: '', quantity: 3 }, headers);
+      expect(again.status).toBe(400);
+      expect(again.headers.get(REPLAYED_KEYS_HEADER)).toBe(JSON.stringify([key]));
+      const corrected = await raw(app, 'usage', { order_id: 'ord_1', quantity: 3 }, headers);
+      expect(corrected.status).toBe(400);
+      const body = (await corrected.json()) as {
+        error: { json: { data: { idempotency: { code: string } } } };
+      };
+      expect(body.error.json.data.idempotency.code).toBe('IDEMPOTENCY_KEY_REUSED');
+      const fresh = await raw(
+        app,
+        'usage',
+        { order_id: 'ord_1', quantity: 3 },
+        {
+          ...a,
+          'X-SALESBRICKS-IDEMPOTENT-OPERATION-KEY': `${key}-new`,
+        },
+      );
+      expect(fresh.status).toBe(200);
+      expect(app.calls.get('usage')).toBe(before + 1);
+    });
+
+    it('K5: a key header sent twice is refused with 400 KEY_REPEATED, never run under a merged key', async () => {
+      // Over a raw socket: fetch would join the two headers itself before they left.
+      const rawRes = await rawHttp(app, '/create', { amount: 41 }, [
+        ['x-api-key', 'caller-a'],
+        ['Idempotency-Key', 'dup1'],
+        ['Idempotency-Key', 'dup2'],
+      ]);
+      expect(rawRes.status).toBe(400);
+      expect(rawRes.body).toContain('KEY_REPEATED');
+      expect((await app.effects()).filter((l) => l === 'create:41').length).toBeLessThanOrEqual(1);
+    });
+
+    it("K5: a request whose headers reach the server's limit is refused with 431, never run without its key", async () => {
+      const before = (await app.effects()).filter((l) => l === 'create:42').length;
+      const flood: [string, string][] = Array.from({ length: 1100 }, (_, i) => [`x-pad-${i}`, 'v']);
+      const res = await rawHttp(app, '/create', { amount: 42 }, [
+        ['x-api-key', 'caller-a'],
+        ...flood,
+        ['Idempotency-Key', 'late'],
+      ]);
+      expect(res.status).toBe(431);
+      expect(res.body).toContain('REQUEST_HEADERS_TOO_LARGE');
+      expect((await app.effects()).filter((l) => l === 'create:42').length).toBe(before);
     });
 
     it('K5/K6: a too-long key is 400; a required key that is missing is 400; an optional one runs unprotected', async () => {
@@ -237,10 +326,11 @@ for (const provider of ['sqlite', 'postgresql'] as const) {
 
 describe('idempotent() with its store down', () => {
   it('fail closed: a store that cannot be reached gives 503 STORE_UNAVAILABLE and the mutation does not run', async () => {
-    const database = await createTestDatabase('sqlite');
-    const db = await database.open();
-    const down = await openDatabase({ url: 'postgres://postgres@127.0.0.1:1/none', migrate: false });
-    const app = await startApp(db, { store: createSqlStore({ client: down.prisma, dialect: 'postgresql' }) });
+    const database = await createTestSqlite();
+    const backend = await sqliteBackend(database);
+    const downPool = new pg.Pool({ connectionString: 'postgres://postgres@127.0.0.1:1/none' });
+    const down = pgStore({ pool: downPool, listen: false });
+    const app = await startApp(backend, { store: down });
     try {
       const error = await clientError(
         client(app, { 'x-api-key': 'caller-a', 'Idempotency-Key': 'k1' }).create.mutate({ amount: 1 }),
@@ -251,10 +341,8 @@ describe('idempotent() with its store down', () => {
       expect(await app.effects()).toEqual([]);
     } finally {
       await app.close();
-      await down.prisma.$disconnect();
-      await db.prisma.$disconnect();
+      await downPool.end();
       await database.drop();
     }
   });
-  void createEngine;
 });

@@ -16,9 +16,7 @@ export {
   idempotencyLink,
   idempotencyOf,
   type JournalCodec,
-  KEYS_HEADER,
   mintKey,
-  REPLAYED_HEADER,
   type ResumeResult,
   resumePending,
 } from './link.ts';

@@ -17,14 +17,16 @@ import {
 import type { AnyRouter } from '@trpc/server';
 import { observable, type Unsubscribable } from '@trpc/server/observable';
 import { v7 as uuidv7 } from 'uuid';
+import {
+  BATCH_KEYS_HEADER,
+  ENVELOPE_HEADER,
+  type IdempotencyErrorData,
+  isReplayEnvelope,
+  REPLAYED_KEYS_HEADER,
+} from '../protocol.ts';
 import { canonicalInput } from './canonical.ts';
 import { type Journal, JournalError } from './journal.ts';
 import { backoffMs, type RetryOptions, type RetryReason, retryReason, serverRetryAfterMs } from './retry.ts';
-
-/** The request header carrying each operation's key, by batch index (the server reads it for any policy). */
-export const KEYS_HEADER = 'X-Idempotency-Keys';
-/** The response header listing the keys that were replays. */
-export const REPLAYED_HEADER = 'X-Idempotency-Replayed';
 
 /** What the client knows about one operation's idempotency. */
 export interface IdempotencyInfo {
@@ -117,7 +119,9 @@ export function idempotencyHeaders(
       if (op.type === 'mutation' && typeof key === 'string') keys[index] = key;
     });
     if (Object.keys(keys).length > 0) {
-      headers[KEYS_HEADER] = JSON.stringify(keys);
+      headers[BATCH_KEYS_HEADER] = JSON.stringify(keys);
+      // Replays come back wrapped, so a streamed batch (whose headers leave first) still says which were replays.
+      headers[ENVELOPE_HEADER] = '1';
       if (!('opList' in input) && single && keys[0] !== undefined) headers[single] = keys[0];
     }
     return headers;
@@ -127,7 +131,7 @@ export function idempotencyHeaders(
 function replayedKeys(response: unknown): string[] {
   if (!(response instanceof Response)) return [];
   try {
-    const keys = JSON.parse(response.headers.get(REPLAYED_HEADER) ?? '[]') as unknown;
+    const keys = JSON.parse(response.headers.get(REPLAYED_KEYS_HEADER) ?? '[]') as unknown;
     return Array.isArray(keys) ? keys.filter((k): k is string => typeof k === 'string') : [];
   } catch {
     return [];
@@ -139,7 +143,7 @@ function answered(error: unknown): boolean {
   return (
     retryReason(error) === null &&
     error instanceof TRPCClientError &&
-    (error.data as { httpStatus?: number } | null)?.httpStatus !== undefined
+    (error.data as Partial<IdempotencyErrorData> | null)?.httpStatus !== undefined
   );
 }
 
@@ -186,17 +190,22 @@ export function idempotencyLink<TRouter extends AnyRouter>(
           current = next(operation).subscribe({
             next(envelope) {
               const response = (envelope.context as { response?: unknown } | undefined)?.response;
+              const result = envelope.result as { data?: unknown };
+              const wrapped = isReplayEnvelope(result.data);
+              const data = wrapped ? (result.data as { data: unknown }).data : result.data;
               const info: IdempotencyInfo = {
                 key,
                 path: op.path,
-                replayed: replayedKeys(response).includes(key),
+                replayed: wrapped || replayedKeys(response).includes(key),
                 attempts,
               };
-              const result = envelope.result as { data?: unknown };
-              if (result.data !== null && typeof result.data === 'object') infos.set(result.data, info);
+              if (data !== null && typeof data === 'object') infos.set(data, info);
+              const settled = wrapped
+                ? ({ ...envelope, result: { ...envelope.result, data } } as typeof envelope)
+                : envelope;
               settling = forget().then(() => {
                 options.onSettled?.(info);
-                observer.next({ ...envelope, context: { ...envelope.context, idempotency: info } });
+                observer.next({ ...settled, context: { ...settled.context, idempotency: info } });
               });
             },
             error(error) {

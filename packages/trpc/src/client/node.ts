@@ -5,8 +5,6 @@ import { mkdir, open, readdir, readFile, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { type Journal, type JournalEntry, JournalError, parseJournalEntry } from './journal.ts';
 
-export * from './index.ts';
-
 const fileName = (key: string): string => `${Buffer.from(key).toString('base64url')}.json`;
 
 /**

@@ -3,6 +3,7 @@
 // store that is down (503 STORE_UNAVAILABLE), gateway errors. Never retried: a conflict, a validation error, or
 // any outcome the server stored (a replayed 404 or 500 answers the same forever).
 import { TRPCClientError } from '@trpc/client';
+import { type IdempotencyErrorData, STORE_UNAVAILABLE } from '../protocol.ts';
 
 export interface RetryOptions {
   /** Attempts in all, the first included (default 5). */
@@ -15,10 +16,7 @@ export interface RetryOptions {
 
 export type RetryReason = 'network' | 'rate_limited' | 'in_flight' | 'store_unavailable' | 'gateway';
 
-interface ErrorData {
-  httpStatus?: number;
-  idempotency?: { code?: string; retryAfterMs?: number };
-}
+type ErrorData = Partial<IdempotencyErrorData>;
 
 function response(error: TRPCClientError<never>): Response | undefined {
   const r = (error.meta as { response?: unknown } | undefined)?.response;
@@ -34,7 +32,7 @@ export function retryReason(error: unknown): RetryReason | null {
   if (status === undefined) return 'network';
   if (status === 429) return 'rate_limited';
   if (status === 409 && data?.idempotency?.retryAfterMs !== undefined) return 'in_flight';
-  if (status === 503 && data?.idempotency?.code === 'STORE_UNAVAILABLE') return 'store_unavailable';
+  if (status === 503 && data?.idempotency?.code === STORE_UNAVAILABLE) return 'store_unavailable';
   if (status === 502 || status === 504) return 'gateway';
   // A 503 that is not ours came from a proxy before the request reached the server: safe to retry too.
   if (

@@ -1,26 +1,27 @@
 // What the middleware needs from HTTP, whatever the adapter: request headers, the raw body for byte-exact
-// policies, a request id, and a way to set response headers and the success status. Put one in the tRPC
-// context as `ctx.http` (createContext builds it from req/res); a call without HTTP (createCaller in a script)
-// simply has none, and then only natural keys or an explicit key function can name its key.
-import type { IncomingMessage, ServerResponse } from 'node:http';
-import { randomUUID } from 'node:crypto';
-
-/** Request header carrying one key per operation of a batch: JSON object from batch index to key. */
-export const BATCH_KEYS_HEADER = 'X-Idempotency-Keys';
-/**
- * Response header listing the keys whose operations were replays, as a JSON array. idem's own clients read it
- * whatever the policy's replay header is called (or whether it has one), one flag per operation of a batch.
- */
-export const REPLAYED_KEYS_HEADER = 'X-Idempotency-Replayed';
+// policies, a request id, and a way to set response headers and the success status. The adapter helpers
+// (@idem/trpc/adapters/*) put one in the context; a call without HTTP (createCaller in a script) has none, and
+// then only natural keys or a key function can name its key.
+import { BATCH_KEYS_HEADER, REPLAYED_KEYS_HEADER } from '../protocol.ts';
 
 export interface HttpExchange {
+  /** Ties the request to its events: the caller's X-Request-Id when it looks like a tracing id, else our own. */
   readonly requestId: string;
-  /** A request header, case-insensitively; undefined when absent. */
+  /** A request header, case-insensitively; repeated headers joined by ", "; undefined when absent. */
   header(name: string): string | undefined;
-  /** The raw request body when the edge kept it (the REST door does), for byte-exact comparison. */
+  /**
+   * Every value a header was sent with, when the adapter can tell repeated headers apart (Node's adapters); one
+   * joined value otherwise (fetch's Headers join them).
+   */
+  headerValues(name: string): readonly string[];
+  /** The raw request body when the edge kept it (a REST door does), for byte-exact comparison. */
   readonly rawBody: string | undefined;
   /** Whether this HTTP request carries a batch of operations. */
   readonly isBatch: boolean;
+  /** The server cut the request's headers at its limit: a key header may be among those dropped (431). */
+  readonly headersTruncated: boolean;
+  /** What support staff see of the request: its route, the client's user agent and address. */
+  readonly client: ClientFacts;
   setHeader(name: string, value: string): void;
   /** The success status to answer with (201 for a creation); undefined means the adapter's default. */
   status: number | undefined;
@@ -30,34 +31,76 @@ export interface HttpExchange {
   readonly replayed: readonly string[];
 }
 
+export interface ClientFacts {
+  readonly method?: string;
+  readonly route?: string;
+  readonly userAgent?: string;
+  readonly address?: string;
+}
+
+type HeaderSource = Headers | Readonly<Record<string, string | readonly string[] | undefined>>;
+
 export interface ExchangeInit {
-  headers: Record<string, string | string[] | undefined> | Headers;
+  headers: HeaderSource;
+  /** Header name and value pairs as received (Node's rawHeaders), to tell repeated headers apart. */
+  rawHeaders?: readonly string[];
   setHeader(name: string, value: string): void;
   rawBody?: string;
   isBatch?: boolean;
   requestId?: string;
+  headersTruncated?: boolean;
+  client?: ClientFacts;
+}
+
+// A caller's X-Request-Id is kept (it ties our events to its logs) when it looks like a tracing id; anything
+// else (markup, spaces, a paragraph) is replaced by our own, since staff read these ids in the dashboard.
+const TRACE_ID = /^[A-Za-z0-9._:@/+=-]{1,128}$/;
+
+/** The caller's request id when it looks like one, else a new UUID. */
+export function requestIdOf(header: string | undefined): string {
+  return header !== undefined && TRACE_ID.test(header) ? header : globalThis.crypto.randomUUID();
 }
 
 /**
- * Builds an exchange from headers and a header setter: the shared core of every adapter.
+ * Builds an exchange from headers and a header setter: the shared core of every adapter helper.
  *
  * @example
- * createContext: ({ req, res, info }) => ({ http: createExchange({ headers: req.headers,
- *   setHeader: (n, v) => res.setHeader(n, v), isBatch: info.isBatchCall }) })
+ * createContext: ({ req, resHeaders, info }) => ({ ...withExchange(createExchange({ headers: req.headers,
+ *   setHeader: (n, v) => resHeaders.set(n, v), isBatch: info.isBatchCall })) })
  */
 export function createExchange(init: ExchangeInit): HttpExchange {
+  const { headers } = init;
   const read = (name: string): string | undefined => {
-    if (init.headers instanceof Headers) return init.headers.get(name) ?? undefined;
-    const value = init.headers[name.toLowerCase()];
-    return Array.isArray(value) ? value.join(', ') : value;
+    if (headers instanceof Headers) return headers.get(name) ?? undefined;
+    const value = headers[name.toLowerCase()];
+    return Array.isArray(value) ? value.join(', ') : (value as string | undefined);
+  };
+  const values = (name: string): readonly string[] => {
+    const raw = init.rawHeaders;
+    if (raw !== undefined) {
+      const lower = name.toLowerCase();
+      const found: string[] = [];
+      for (let i = 0; i + 1 < raw.length; i += 2)
+        if (raw[i]!.toLowerCase() === lower) found.push(raw[i + 1]!);
+      return found;
+    }
+    const value = read(name);
+    return value === undefined ? [] : [value];
   };
   const replayed: string[] = [];
-  const requestId = init.requestId ?? read('x-request-id') ?? randomUUID();
   return {
-    requestId,
+    requestId: init.requestId ?? requestIdOf(read('x-request-id')),
     header: read,
+    headerValues: values,
     rawBody: init.rawBody,
     isBatch: init.isBatch ?? false,
+    headersTruncated: init.headersTruncated ?? false,
+    client: {
+      ...init.client,
+      ...(init.client?.userAgent === undefined && read('user-agent') !== undefined
+        ? { userAgent: read('user-agent')!.slice(0, 300) }
+        : {}),
+    },
     setHeader: init.setHeader,
     status: undefined,
     markReplayed(key) {
@@ -68,32 +111,38 @@ export function createExchange(init: ExchangeInit): HttpExchange {
   };
 }
 
-/** An exchange over Node's req/res (tRPC's standalone and node-http adapters). */
-export function nodeExchange(
-  req: IncomingMessage,
-  res: ServerResponse,
-  options: { isBatch?: boolean; rawBody?: string; requestId?: string } = {},
-): HttpExchange {
-  return createExchange({
-    headers: req.headers,
-    setHeader: (name, value) => {
-      if (!res.headersSent) res.setHeader(name, value);
-    },
-    ...options,
-  });
-}
-
-/** The key an operation carries: its slot in the batch header, else the policy's own header. */
-export function keyFromExchange(http: HttpExchange, header: string, batchIndex: number): string | undefined {
+/** The key an operation carries: its slot in the batch-keys header, else every value of the policy's header. */
+export function keyHeaderValues(http: HttpExchange, header: string, batchIndex: number): readonly string[] {
   const batch = http.header(BATCH_KEYS_HEADER);
   if (batch !== undefined) {
     try {
       const map = JSON.parse(batch) as Record<string, unknown>;
       const key = map[String(batchIndex)];
-      if (typeof key === 'string') return key;
+      if (typeof key === 'string') return [key];
     } catch {
       // A malformed batch header names no key; the policy's header may still.
     }
   }
-  return http.header(header);
+  return http.headerValues(header);
+}
+
+// Symbol.for: two copies of this package in one app (a bundler's duplicate) still find each other's exchange.
+const EXCHANGE = Symbol.for('@idem/trpc.exchange');
+
+/**
+ * The context fragment that carries an exchange: spread it into what createContext returns (the adapter helpers
+ * do it for you).
+ *
+ * @example
+ * createCaller({ ...ctx, ...withExchange(createExchange({ headers, setHeader })) })
+ */
+export function withExchange(exchange: HttpExchange): { readonly [EXCHANGE]: HttpExchange } {
+  return { [EXCHANGE]: exchange };
+}
+
+/** The exchange a context carries, if any. */
+export function exchangeOf(ctx: unknown): HttpExchange | undefined {
+  return ctx !== null && typeof ctx === 'object'
+    ? (ctx as { [EXCHANGE]?: HttpExchange })[EXCHANGE]
+    : undefined;
 }

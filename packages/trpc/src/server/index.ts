@@ -1,28 +1,34 @@
-// @idem/trpc (server): the idempotent() middleware and what an app needs around it.
+// @idem/trpc: the idempotent() middleware, its presets, and what an app's tRPC setup needs around it. Adapter
+// helpers live on @idem/trpc/adapters/{standalone,fetch,express,fastify}; clients on @idem/trpc/client.
+export type { IdempotencyContext } from './call-state.ts';
 export {
-  BATCH_KEYS_HEADER,
+  IDEMPOTENCY_REQUEST_HEADERS,
+  IDEMPOTENCY_RESPONSE_HEADERS,
+  type IdempotencyCors,
+  type IdempotencyCorsOptions,
+  idempotencyCors,
+} from './cors.ts';
+export {
+  type ClientFacts,
   createExchange,
   type ExchangeInit,
+  exchangeOf,
   type HttpExchange,
-  keyFromExchange,
-  nodeExchange,
-  REPLAYED_KEYS_HEADER,
+  withExchange,
 } from './exchange.ts';
 export {
   createIdempotency,
-  type IdempotencyContext,
   type IdempotencyOptions,
-  type IdempotentOptions,
-  naturalKey,
+  type ProcedureIdempotencyOptions,
 } from './middleware.ts';
+export type { OutputTransformer } from './outcome.ts';
+export type { IdempotentOptions, UniqueConstraint } from './policy.ts';
+export { type PresetName, presets } from './presets.ts';
 export {
-  decodeOutcome,
-  errorOutcome,
-  errorStatus,
-  identityTransformer,
-  type OutputTransformer,
-  ReplayedCause,
-  successOutcome,
-} from './outcome.ts';
-export { IdempotencyRefusal, idempotencyErrorData, refuse, trpcCodeFor } from './refusal.ts';
-export { isTransientDatabaseError } from './transient.ts';
+  IdempotencyRefusal,
+  idempotencyErrorData,
+  idempotencyErrorFormatter,
+  refusalOf,
+  trpcCodeFor,
+} from './refusal.ts';
+export type { IdempotencyErrorData } from '../protocol.ts';

@@ -77,9 +77,19 @@ function storedCause(cause: unknown): StoredCause | null {
   return out;
 }
 
-export function successOutcome(data: unknown, status: number, transformer: OutputTransformer): Outcome {
+export function successOutcome(
+  data: unknown,
+  status: number,
+  transformer: OutputTransformer,
+  headers?: Readonly<Record<string, string>>,
+): Outcome {
   const body: StoredBody = { kind: 'data', data: transformer.serialize(data) };
-  return { ok: true, status, body: JSON.stringify(body) };
+  return {
+    ok: true,
+    status,
+    body: JSON.stringify(body),
+    ...(headers && Object.keys(headers).length > 0 ? { headers } : {}),
+  };
 }
 
 export function errorOutcome(error: TRPCError, requestId: string | null = null): Outcome {

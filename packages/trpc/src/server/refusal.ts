@@ -4,6 +4,7 @@
 // `data.idempotency = { code, retryAfterMs?, expiresAt? }`.
 import { TRPCError } from '@trpc/server';
 import type { TRPC_ERROR_CODE_KEY } from '@trpc/server';
+import type { IdempotencyErrorData } from '../protocol.ts';
 
 /** The closest tRPC code for an HTTP status. */
 export function trpcCodeFor(status: number): TRPC_ERROR_CODE_KEY {
@@ -73,12 +74,24 @@ export function refuse(
   });
 }
 
-/** What `data` an error formatter should add for an idem refusal, or null for other errors. */
-export function idempotencyErrorData(
-  error: TRPCError,
-): { httpStatus: number; idempotency: { code: string; retryAfterMs?: number; expiresAt?: string } } | null {
-  const cause = error.cause;
-  if (!(cause instanceof IdempotencyRefusal)) return null;
+/** The refusal behind a tRPC error, if idem refused it. */
+export function refusalOf(error: unknown): IdempotencyRefusal | undefined {
+  const cause = (error as { cause?: unknown } | null)?.cause;
+  return cause instanceof IdempotencyRefusal ? cause : undefined;
+}
+
+/**
+ * What `data` an error formatter should add for an idem refusal (its HTTP status and `idempotency`), or null for
+ * other errors. Every operation of a batch carries its own, which is how idem's client knows what to retry.
+ *
+ * @example
+ * initTRPC.context<Ctx>().create({
+ *   errorFormatter: ({ shape, error }) => ({ ...shape, data: { ...shape.data, ...idempotencyErrorData(error) } }),
+ * });
+ */
+export function idempotencyErrorData(error: TRPCError): IdempotencyErrorData | null {
+  const cause = refusalOf(error);
+  if (cause === undefined) return null;
   return {
     httpStatus: cause.status,
     idempotency: {
@@ -87,4 +100,19 @@ export function idempotencyErrorData(
       ...(cause.expiresAt ? { expiresAt: new Date(cause.expiresAt).toISOString() } : {}),
     },
   };
+}
+
+/**
+ * An error formatter that adds idem's refusal facts to `data` and leaves every other shape as tRPC made it. Use
+ * idempotencyErrorData inside your own formatter if you have one.
+ *
+ * @example
+ * initTRPC.context<Ctx>().create({ errorFormatter: idempotencyErrorFormatter });
+ */
+export function idempotencyErrorFormatter<TShape extends { data: object }>(options: {
+  shape: TShape;
+  error: TRPCError;
+}): TShape {
+  const extra = idempotencyErrorData(options.error);
+  return extra === null ? options.shape : { ...options.shape, data: { ...options.shape.data, ...extra } };
 }

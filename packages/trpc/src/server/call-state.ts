@@ -1,0 +1,59 @@
+// The state one call shares between its idempotent() layers and idem.transaction(), reached through the
+// `ctx.idempotency` a procedure sees: the outcomes still to store, and what the first call answers besides its
+// value (status, headers).
+import type { ExecuteReason, KeyKind } from '@idem/core';
+import type { HttpExchange } from './exchange.ts';
+import type { ResponseFacts, Settlement } from './settlement.ts';
+
+/** What a procedure behind idempotent() finds in `ctx.idempotency`. */
+export interface IdempotencyContext {
+  /** The key this call runs under; null when it runs unprotected (no key, optional policy). */
+  readonly key: string | null;
+  /** What the key is made of: chosen by the client, natural (input fields), or null when unprotected. */
+  readonly kind: KeyKind | null;
+  /** 'created' for a first call; the procedure never runs for a replay. */
+  readonly status: 'created' | 'unprotected';
+  /** Why this call may run: a new key, an expired one, a takeover after a dead holder, a changed natural key. */
+  readonly reason: ExecuteReason | null;
+  /** Aborted if another holder takes the key over (this call's lease ended): stop, the result will be refused. */
+  readonly signal: AbortSignal | undefined;
+  /** The HTTP status this call succeeds with (201 for a creation); kept with the outcome, so replays answer it. */
+  setStatus(status: number): void;
+  /** A response header kept with the outcome and replayed with it (Location, say). */
+  setHeader(name: string, value: string): void;
+}
+
+/** What one call shares between its idempotent() layers and idem.transaction(). */
+export interface CallState {
+  /** Outcomes still to store, outermost first; idem.transaction() stores them inside its transaction. */
+  readonly pending: readonly Settlement[];
+  readonly response: ResponseFacts;
+}
+
+const calls = new WeakMap<IdempotencyContext, CallState>();
+
+/** The call state behind a `ctx.idempotency`, if idempotent() made it. */
+export function callStateOf(ctx: unknown): CallState | undefined {
+  const idempotency = (ctx as { idempotency?: IdempotencyContext } | null)?.idempotency;
+  return idempotency === undefined ? undefined : calls.get(idempotency);
+}
+
+export function idempotencyContext(
+  fields: Pick<IdempotencyContext, 'key' | 'kind' | 'status' | 'reason' | 'signal'>,
+  state: CallState,
+  http: HttpExchange | undefined,
+): IdempotencyContext {
+  const context: IdempotencyContext = {
+    ...fields,
+    setStatus(status) {
+      state.response.status = status;
+      if (http) http.status = status;
+    },
+    setHeader(name, value) {
+      state.response.headers[name] = value;
+      http?.setHeader(name, value);
+    },
+  };
+  calls.set(context, state);
+  return context;
+}
