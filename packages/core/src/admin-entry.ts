@@ -13,6 +13,8 @@ export {
   type IncidentKind,
   type IncidentQuery,
   isFailedRecord,
+  type JobUpdate,
+  type StaffJob,
   type JsonValue,
   KEY_STATES,
   type KeyPage,

@@ -176,7 +176,30 @@ export interface AuditPage {
   readonly nextCursor: string | null;
 }
 
-/** The read side for support staff, plus the audit log. Implemented by the memory and the Prisma stores. */
+/** A long action staff started (a purge), kept in the store so every process sees its progress. */
+export interface StaffJob {
+  /** UUIDv7. */
+  readonly id: string;
+  /** What it does, e.g. 'purge'. */
+  readonly type: string;
+  readonly actor: string;
+  readonly state: 'running' | 'done' | 'failed';
+  readonly startedAt: number;
+  /** Last progress report; a running job not updated for a minute is taken for dead. */
+  readonly updatedAt: number;
+  readonly finishedAt: number | null;
+  readonly progress: JsonValue;
+  readonly error: string | null;
+}
+
+export interface JobUpdate {
+  readonly progress?: JsonValue;
+  /** Set when the job ends. */
+  readonly state?: 'done' | 'failed';
+  readonly error?: string | null;
+}
+
+/** The read side for support staff, the audit log, staff jobs and shared staff state. */
 export interface IdempotencyAdmin {
   searchKeys(query: KeySearch): Promise<KeyPage>;
   keyById(id: string): Promise<KeyRecord | undefined>;
@@ -186,7 +209,31 @@ export interface IdempotencyAdmin {
   stats(query?: StatsQuery): Promise<KeyStats>;
   appendAudit(entry: AuditInput): Promise<AuditEntry>;
   listAudit(query?: AuditQuery): Promise<AuditPage>;
+  /**
+   * Starts a job of `type`, unless one is already running (updated within the last minute, by any process): then
+   * that one is returned, and `started` is false.
+   */
+  startJob(input: {
+    type: string;
+    actor: string;
+    progress: JsonValue;
+  }): Promise<{ job: StaffJob; started: boolean }>;
+  updateJob(id: string, update: JobUpdate): Promise<StaffJob | undefined>;
+  /** A job by id, or the latest job of a type. */
+  job(target: { id: string } | { latestOfType: string }): Promise<StaffJob | undefined>;
+  /**
+   * Adds one to a named counter that lives for `ttlMs` from its first count, shared by every process (a sign-out,
+   * failed logins); returns the count.
+   */
+  count(name: string, ttlMs: number): Promise<number>;
+  /** A named counter's value; 0 when absent or expired. */
+  counted(name: string): Promise<number>;
+  /** Forgets a named counter. */
+  forget(name: string): Promise<void>;
 }
+
+/** How long a running job may go without a progress report before another process takes it for dead. */
+export const JOB_STALE_MS = 60_000;
 
 /** A store that answers staff's questions. */
 export interface AdminCapable {

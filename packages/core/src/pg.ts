@@ -3,16 +3,16 @@ import type { AdminCapable } from './admin.ts';
 import type { TransactionalStore } from './store.ts';
 import { tables } from './stores/sql/dialect.ts';
 import { type MigrateOptions, type MigrateResult, migrateSql } from './stores/sql/migrate.ts';
-import { type PgClientLike, type PgPoolLike, pgDriver, pgTransaction } from './stores/sql/pg.ts';
+import { type PgClientOf, type PgPoolLike, pgDriver, pgTransaction } from './stores/sql/pg.ts';
 import { createSqlStore } from './stores/sql/store.ts';
 
 export type { MigrateOptions, MigrateResult } from './stores/sql/migrate.ts';
-export type { PgClientLike, PgPoolLike, PgQueryable } from './stores/sql/pg.ts';
+export type { PgClientLike, PgClientOf, PgPoolLike, PgQueryable } from './stores/sql/pg.ts';
 export { pgTransaction };
 
-export interface PgStoreOptions<C extends PgClientLike> {
+export interface PgStoreOptions<P extends PgPoolLike> {
   /** A node-postgres Pool (`new pg.Pool(…)`). idem never ends it. */
-  pool: PgPoolLike<C>;
+  pool: P;
   /** The schema idem's tables live in, if not the search_path's first (the one `migrate` was given). */
   schema?: string;
   /**
@@ -34,9 +34,9 @@ export interface PgStoreOptions<C extends PgClientLike> {
  * await migrate(pool);                       // or `npx idem migrate`
  * const engine = createEngine({ store: pgStore({ pool }) });
  */
-export function pgStore<C extends PgClientLike>(
-  options: PgStoreOptions<C>,
-): TransactionalStore<C> & AdminCapable {
+export function pgStore<P extends PgPoolLike>(
+  options: PgStoreOptions<P>,
+): TransactionalStore<PgClientOf<P>> & AdminCapable {
   const channel = options.channel ?? 'idem_keys';
   return createSqlStore({
     driver: pgDriver({

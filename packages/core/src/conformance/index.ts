@@ -767,5 +767,48 @@ export function adminConformance(name: string, open: () => Promise<ConformanceHa
       expect(next.items).toEqual([first]);
       expect(next.nextCursor).toBeNull();
     });
+
+    it('D5: a staff job lives in the store: a second start joins it, progress and its end are kept', async () => {
+      const { job, started } = await admin.startJob({
+        type: 'purge',
+        actor: 'ann',
+        progress: { deleted: 0 },
+      });
+      expect(started).toBe(true);
+      expect(job).toMatchObject({
+        type: 'purge',
+        actor: 'ann',
+        state: 'running',
+        finishedAt: null,
+        error: null,
+      });
+      const joined = await admin.startJob({ type: 'purge', actor: 'bob', progress: { deleted: 0 } });
+      expect(joined).toMatchObject({ started: false, job: { id: job.id, actor: 'ann' } });
+      const moved = await admin.updateJob(job.id, { progress: { deleted: 500, batches: 1 } });
+      expect(moved).toMatchObject({ state: 'running', progress: { deleted: 500, batches: 1 } });
+      const done = await admin.updateJob(job.id, { state: 'done', progress: { deleted: 700, batches: 2 } });
+      expect(done?.state).toBe('done');
+      expect(done?.finishedAt).not.toBeNull();
+      expect(await admin.job({ id: job.id })).toEqual(done);
+      expect(await admin.job({ latestOfType: 'purge' })).toEqual(done);
+      expect(await admin.job({ latestOfType: 'export' })).toBeUndefined();
+      expect(await admin.updateJob(newId(), { state: 'failed' })).toBeUndefined();
+      const next = await admin.startJob({ type: 'purge', actor: 'bob', progress: null });
+      expect(next.started).toBe(true);
+      expect(next.job.id).not.toBe(job.id);
+    });
+
+    it('D5: named counters are shared, count up, and end after their time', async () => {
+      expect(await admin.counted('login:ann')).toBe(0);
+      expect(await admin.count('login:ann', 60_000)).toBe(1);
+      expect(await admin.count('login:ann', 60_000)).toBe(2);
+      expect(await admin.counted('login:ann')).toBe(2);
+      await admin.forget('login:ann');
+      expect(await admin.counted('login:ann')).toBe(0);
+      expect(await admin.count('short', 30)).toBe(1);
+      await passTime(60);
+      expect(await admin.counted('short')).toBe(0);
+      expect(await admin.count('short', 30)).toBe(1);
+    });
   });
 }

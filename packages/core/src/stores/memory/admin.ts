@@ -3,6 +3,8 @@
 import {
   type AuditEntry,
   type IdempotencyAdmin,
+  JOB_STALE_MS,
+  type StaffJob,
   isIncident,
   keyState,
   matchesSearch,
@@ -33,6 +35,8 @@ function page<T extends { id: string }>(
 /** Builds the memory store's admin over its own maps. */
 export function createMemoryAdmin(source: MemoryAdminSource): IdempotencyAdmin {
   const audit: AuditEntry[] = [];
+  const jobs = new Map<string, StaffJob>();
+  const counters = new Map<string, { count: number; expiresAt: number }>();
   const newestFirst = <T extends { id: string }>(a: T, b: T) => (a.id < b.id ? 1 : a.id > b.id ? -1 : 0);
 
   const keyById = async (id: string): Promise<KeyRecord | undefined> => {
@@ -109,6 +113,61 @@ export function createMemoryAdmin(source: MemoryAdminSource): IdempotencyAdmin {
     async listAudit(q = {}) {
       const found = audit.filter((e) => q.cursor === undefined || e.id < q.cursor).sort(newestFirst);
       return page(found, pageSize(q.limit));
+    },
+    async startJob(input) {
+      const now = source.clock();
+      for (const job of jobs.values()) {
+        if (job.type === input.type && job.state === 'running' && job.updatedAt > now - JOB_STALE_MS)
+          return { job, started: false };
+      }
+      const job: StaffJob = {
+        id: newId(),
+        type: input.type,
+        actor: input.actor,
+        state: 'running',
+        startedAt: now,
+        updatedAt: now,
+        finishedAt: null,
+        progress: input.progress,
+        error: null,
+      };
+      jobs.set(job.id, job);
+      return { job, started: true };
+    },
+    async updateJob(id, update) {
+      const job = jobs.get(id);
+      if (job === undefined) return undefined;
+      const now = source.clock();
+      const next: StaffJob = {
+        ...job,
+        updatedAt: now,
+        ...(update.progress !== undefined ? { progress: update.progress } : {}),
+        ...(update.error !== undefined ? { error: update.error } : {}),
+        ...(update.state !== undefined ? { state: update.state, finishedAt: now } : {}),
+      };
+      jobs.set(id, next);
+      return next;
+    },
+    async job(target) {
+      if ('id' in target) return jobs.get(target.id);
+      return [...jobs.values()].filter((j) => j.type === target.latestOfType).sort(newestFirst)[0];
+    },
+    async count(name, ttlMs) {
+      const now = source.clock();
+      const current = counters.get(name);
+      const next =
+        current === undefined || current.expiresAt <= now
+          ? { count: 1, expiresAt: now + ttlMs }
+          : { count: current.count + 1, expiresAt: current.expiresAt };
+      counters.set(name, next);
+      return next.count;
+    },
+    async counted(name) {
+      const current = counters.get(name);
+      return current === undefined || current.expiresAt <= source.clock() ? 0 : current.count;
+    },
+    async forget(name) {
+      counters.delete(name);
     },
   };
 }

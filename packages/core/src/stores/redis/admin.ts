@@ -10,6 +10,8 @@ import {
   type AuditEntry,
   type IdempotencyAdmin,
   isIncident,
+  JOB_STALE_MS,
+  type StaffJob,
   type KeySearch,
   matchesSearch,
   pageSize,
@@ -31,7 +33,30 @@ export interface RedisAdminSource {
   keys: { ids: string; flying: string; due: string; audit: string; auditBodies: string };
   goneKey(id: string): string;
   grace: number;
+  /** Prefix of every Redis key of the store. */
+  prefix: string;
+  /** Plain commands for staff state. */
+  client: { get(key: string): Promise<string | null>; del(...keys: string[]): Promise<number> };
 }
+
+/** Staff jobs are kept this long after they were last touched. */
+const JOB_RETENTION_MS = 30 * 24 * 3_600_000;
+
+// cjson turns JSON null into a Lua sentinel and back, and leaves missing fields out: every field is filled in.
+const jobOf = (json: string): StaffJob => {
+  const j = JSON.parse(json) as Partial<StaffJob>;
+  return {
+    id: j.id!,
+    type: j.type!,
+    actor: j.actor!,
+    state: j.state ?? 'running',
+    startedAt: j.startedAt!,
+    updatedAt: j.updatedAt!,
+    finishedAt: j.finishedAt ?? null,
+    progress: j.progress ?? null,
+    error: j.error ?? null,
+  };
+};
 
 /** Keys examined per search call at most, in batches; a search that finds its page sooner stops sooner. */
 const SEARCH_BUDGET = 20_000;
@@ -180,6 +205,57 @@ export function createRedisAdmin(source: RedisAdminSource): IdempotencyAdmin {
       );
       const entry: AuditEntry = { ...input, id, at };
       return entry;
+    },
+
+    async startJob(input) {
+      const [started, json] = await run<[number, string]>(
+        'jobStart',
+        [`${source.prefix}:job:latest:${input.type}`],
+        [
+          source.prefix,
+          JSON.stringify({
+            id: newId(),
+            type: input.type,
+            actor: input.actor,
+            state: 'running',
+            progress: input.progress,
+          }),
+          JOB_STALE_MS,
+          JOB_RETENTION_MS,
+        ],
+      );
+      return { job: jobOf(json), started: started === 1 };
+    },
+
+    async updateJob(id, update) {
+      const json = await run<string | null>(
+        'jobUpdate',
+        [`${source.prefix}:job:${id}`],
+        [JSON.stringify(update), JOB_RETENTION_MS],
+      );
+      return typeof json === 'string' ? jobOf(json) : undefined;
+    },
+
+    async job(target) {
+      const id =
+        'id' in target
+          ? target.id
+          : await source.client.get(`${source.prefix}:job:latest:${target.latestOfType}`);
+      if (id === null) return undefined;
+      const json = await source.client.get(`${source.prefix}:job:${id}`);
+      return json === null ? undefined : jobOf(json);
+    },
+
+    async count(name, ttlMs) {
+      return Number(await run<number>('count', [`${source.prefix}:state:${name}`], [ttlMs]));
+    },
+
+    async counted(name) {
+      return Number((await source.client.get(`${source.prefix}:state:${name}`)) ?? 0);
+    },
+
+    async forget(name) {
+      await source.client.del(`${source.prefix}:state:${name}`);
     },
 
     async listAudit(q = {}) {

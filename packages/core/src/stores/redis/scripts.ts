@@ -385,6 +385,57 @@ redis.call('HSET', KEYS[2], ARGV[1], str(now) .. ' ' .. ARGV[2])
 return now
 `;
 
+/**
+ * Starts a staff job unless one of its type runs (updated within ARGV[3] ms). KEYS: latest-of-type pointer.
+ * ARGV: prefix, job json (without times), stale ms, retention ms. Returns {started (1/0), job json}.
+ */
+const jobStart = `
+local now = clock()
+local latest = redis.call('GET', KEYS[1])
+if latest then
+  local json = redis.call('GET', ARGV[1] .. ':job:' .. latest)
+  if json then
+    local job = cjson.decode(json)
+    if job.state == 'running' then
+      if job.updatedAt > now - tonumber(ARGV[3]) then return {0, json} end
+      job.state = 'failed'
+      job.error = 'stopped reporting progress'
+      job.finishedAt = now
+      redis.call('SET', ARGV[1] .. ':job:' .. latest, cjson.encode(job), 'PX', ARGV[4])
+    end
+  end
+end
+local job = cjson.decode(ARGV[2])
+job.startedAt = now
+job.updatedAt = now
+local json = cjson.encode(job)
+redis.call('SET', ARGV[1] .. ':job:' .. job.id, json, 'PX', ARGV[4])
+redis.call('SET', KEYS[1], job.id, 'PX', ARGV[4])
+return {1, json}
+`;
+
+/** KEYS: job. ARGV: patch json, retention ms. Returns the job json, or false when unknown. */
+const jobUpdate = `
+local now = clock()
+local json = redis.call('GET', KEYS[1])
+if not json then return false end
+local job = cjson.decode(json)
+local patch = cjson.decode(ARGV[1])
+for k, v in pairs(patch) do job[k] = v end
+job.updatedAt = now
+if patch.state then job.finishedAt = now end
+json = cjson.encode(job)
+redis.call('SET', KEYS[1], json, 'PX', ARGV[2])
+return json
+`;
+
+/** KEYS: counter. ARGV: ttl ms. A counter that lives ttl ms from its first count; returns the count. */
+const count = `
+local n = redis.call('INCR', KEYS[1])
+if n == 1 then redis.call('PEXPIRE', KEYS[1], ARGV[1]) end
+return n
+`;
+
 const sources = {
   claim,
   takeover,
@@ -403,6 +454,9 @@ const sources = {
   gone,
   keyCounts,
   appendAudit,
+  jobStart,
+  jobUpdate,
+  count,
 } as const;
 
 export type ScriptName = keyof typeof sources;

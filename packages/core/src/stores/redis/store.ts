@@ -30,6 +30,8 @@ type Arg = string | number;
 export interface RedisScriptClient {
   evalsha(sha: string, numKeys: number, ...args: Arg[]): Promise<unknown>;
   eval(script: string, numKeys: number, ...args: Arg[]): Promise<unknown>;
+  get(key: string): Promise<string | null>;
+  del(...keys: string[]): Promise<number>;
 }
 
 /** A connection in subscriber mode (an ioredis client fits; see `client.duplicate()`). */
@@ -371,6 +373,8 @@ export function createRedisStore(options: RedisStoreOptions): IdempotencyStore &
     keys: { ids, flying, due, audit: `${prefix}:audit`, auditBodies: `${prefix}:audit:body` },
     goneKey: (id) => `${prefix}:gone:${id}`,
     grace,
+    prefix,
+    client,
   });
   return Object.assign(store, { admin });
 }

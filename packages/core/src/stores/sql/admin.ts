@@ -8,10 +8,13 @@ import {
   HOUR_MS,
   type IdempotencyAdmin,
   type IncidentQuery,
+  JOB_STALE_MS,
+  type JsonValue,
   type KeySearch,
   type KeyState,
   pageSize,
   prefixUpperBound,
+  type StaffJob,
   statsCounter,
 } from '../../admin.ts';
 import { newId } from '../../ids.ts';
@@ -30,6 +33,32 @@ interface AuditRow {
   target: string | null;
   before: string | null;
   after: string | null;
+}
+
+interface JobRow {
+  id: string;
+  type: string;
+  actor: string;
+  state: string;
+  started_at: number | bigint;
+  updated_at: number | bigint;
+  finished_at: number | bigint | null;
+  progress: string;
+  error: string | null;
+}
+
+function toJob(row: JobRow): StaffJob {
+  return {
+    id: row.id,
+    type: row.type,
+    actor: row.actor,
+    state: row.state as StaffJob['state'],
+    startedAt: num(row.started_at),
+    updatedAt: num(row.updated_at),
+    finishedAt: row.finished_at === null ? null : num(row.finished_at),
+    progress: JSON.parse(row.progress) as JsonValue,
+    error: row.error,
+  };
 }
 
 /** Builds WHERE clauses with `$n` placeholders, numbering arguments as they are added. */
@@ -267,6 +296,97 @@ export function createSqlAdmin(driver: SqlDriver<unknown>, t: Tables): Idempoten
         ),
       );
       return toAudit(row!);
+    },
+
+    async startJob(input) {
+      const jobCols = `id, type, actor, state, ${d.ms('started_at')} AS started_at, ${d.ms('updated_at')} AS updated_at,
+        ${d.ms('finished_at')} AS finished_at, progress, error`;
+      return driver.atomically(async (on) => {
+        const [running] = await run<JobRow>(
+          `SELECT ${jobCols} FROM ${t.jobs}
+           WHERE type = $1 AND state = 'running' AND updated_at > ${d.nowPlus('$2')} ORDER BY id DESC LIMIT 1`,
+          [input.type, -JOB_STALE_MS],
+          on,
+        );
+        if (running !== undefined) return { job: toJob(running), started: false };
+        // A job whose process died mid-way is recorded as failed, so its state stops saying "running".
+        await run(
+          `UPDATE ${t.jobs} SET state = 'failed', error = 'stopped reporting progress', finished_at = ${d.now}
+           WHERE type = $1 AND state = 'running'`,
+          [input.type],
+          on,
+        );
+        const [row] = await run<JobRow>(
+          `INSERT INTO ${t.jobs} (id, type, actor, state, started_at, updated_at, progress)
+           VALUES ($1, $2, $3, 'running', ${d.now}, ${d.now}, $4) RETURNING ${jobCols}`,
+          [newId(), input.type, input.actor, JSON.stringify(input.progress)],
+          on,
+        );
+        return { job: toJob(row!), started: true };
+      });
+    },
+
+    async updateJob(id, update) {
+      const c = new Conditions();
+      const sets = [`updated_at = ${d.now}`];
+      if (update.progress !== undefined) sets.push(`progress = ${c.param(JSON.stringify(update.progress))}`);
+      if (update.error !== undefined) sets.push(`error = ${c.param(update.error)}`);
+      if (update.state !== undefined) sets.push(`state = ${c.param(update.state)}`, `finished_at = ${d.now}`);
+      const [row] = await driver.atomically((on) =>
+        run<JobRow>(
+          `UPDATE ${t.jobs} SET ${sets.join(', ')} WHERE id = ${c.param(id)}
+           RETURNING id, type, actor, state, ${d.ms('started_at')} AS started_at, ${d.ms('updated_at')} AS updated_at,
+             ${d.ms('finished_at')} AS finished_at, progress, error`,
+          c.args,
+          on,
+        ),
+      );
+      return row === undefined ? undefined : toJob(row);
+    },
+
+    async job(target) {
+      const byId = 'id' in target;
+      const [row] = await run<JobRow>(
+        `SELECT id, type, actor, state, ${d.ms('started_at')} AS started_at, ${d.ms('updated_at')} AS updated_at,
+           ${d.ms('finished_at')} AS finished_at, progress, error
+         FROM ${t.jobs} WHERE ${byId ? 'id = $1' : 'type = $1'} ORDER BY id DESC LIMIT 1`,
+        [byId ? target.id : target.latestOfType],
+      );
+      return row === undefined ? undefined : toJob(row);
+    },
+
+    async count(name, ttlMs) {
+      const [row] = await driver.atomically(async (on) => {
+        // Counters that ended go as new ones come, a few at a time, so the table stays as small as what is live.
+        await run(
+          `DELETE FROM ${t.adminState} WHERE name IN (
+             SELECT name FROM ${t.adminState} WHERE expires_at <= ${d.now} LIMIT 20)`,
+          [],
+          on,
+        );
+        return run<{ count: number | bigint }>(
+          `INSERT INTO ${t.adminState} AS s (name, count, expires_at) VALUES ($1, 1, ${d.nowPlus('$2')})
+           ON CONFLICT (name) DO UPDATE SET
+             count = CASE WHEN s.expires_at <= ${d.now} THEN 1 ELSE s.count + 1 END,
+             expires_at = CASE WHEN s.expires_at <= ${d.now} THEN excluded.expires_at ELSE s.expires_at END
+           RETURNING count`,
+          [name, ttlMs],
+          on,
+        );
+      });
+      return num(row!.count);
+    },
+
+    async counted(name) {
+      const [row] = await run<{ count: number | bigint }>(
+        `SELECT count FROM ${t.adminState} WHERE name = $1 AND expires_at > ${d.now}`,
+        [name],
+      );
+      return row === undefined ? 0 : num(row.count);
+    },
+
+    async forget(name) {
+      await driver.atomically((on) => run(`DELETE FROM ${t.adminState} WHERE name = $1`, [name], on));
     },
 
     async listAudit(q = {}) {

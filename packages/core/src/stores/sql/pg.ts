@@ -28,6 +28,20 @@ export interface PgPoolLike<C extends PgClientLike = PgClientLike> extends PgQue
   connect(): Promise<C>;
 }
 
+/**
+ * The client type a pool checks out (`pg.PoolClient` for a `pg.Pool`). node-postgres declares `connect()` twice,
+ * with a promise and with a callback, and TypeScript infers from the last declaration: the callback's.
+ */
+export type PgClientOf<P> = P extends {
+  connect(callback: (err: never, client: infer C, done: never) => void): void;
+}
+  ? Exclude<C, undefined> extends PgClientLike
+    ? Exclude<C, undefined>
+    : PgClientLike
+  : P extends { connect(): Promise<infer C> }
+    ? C
+    : PgClientLike;
+
 // Statement names are a hash of their text: the same SQL is prepared once per connection and reused.
 const names = new Map<string, string>();
 function statementName(text: string): string {
@@ -63,11 +77,11 @@ const ignore = (): void => {};
  * Runs `fn` in a transaction on one client of the pool: BEGIN, fn, COMMIT, or ROLLBACK on any error. A client
  * whose connection broke is destroyed, not returned to the pool.
  */
-export async function pgTransaction<C extends PgClientLike, R>(
-  pool: PgPoolLike<C>,
-  fn: (client: C) => Promise<R>,
+export async function pgTransaction<P extends PgPoolLike, R>(
+  pool: P,
+  fn: (client: PgClientOf<P>) => Promise<R>,
 ): Promise<R> {
-  const client = await pool.connect();
+  const client = (await pool.connect()) as PgClientOf<P>;
   client.on('error', ignore);
   let broken = false;
   try {
@@ -147,14 +161,14 @@ function listen(pool: PgPoolLike, channel: string): ChangeFeed & { close(): void
   };
 }
 
-export interface PgDriverOptions<C extends PgClientLike> {
-  pool: PgPoolLike<C>;
+export interface PgDriverOptions<P extends PgPoolLike> {
+  pool: P;
   /** LISTEN for wake-ups on one client of the pool (default true). */
   listen?: boolean;
   channel?: string;
 }
 
-export function pgDriver<C extends PgClientLike>(options: PgDriverOptions<C>): SqlDriver<C> {
+export function pgDriver<P extends PgPoolLike>(options: PgDriverOptions<P>): SqlDriver<PgClientOf<P>> {
   const { pool } = options;
   const on = runner(pool);
   const feed = options.listen === false ? undefined : listen(pool, options.channel ?? 'idem_keys');
