@@ -46,7 +46,7 @@ export default defineConfig({
   },
   webServer: [
     {
-      command: 'node --import tsx apps/api/src/main.ts',
+      command: 'node --conditions=idem-source --import tsx apps/api/src/main.ts',
       url: `http://127.0.0.1:${apiPort}/healthz`,
       env: {
         PORT: String(apiPort),

@@ -19,7 +19,7 @@ let origin: string;
 function startApi(): Promise<URL> {
   const main = fileURLToPath(new URL('../apps/api/src/main.ts', import.meta.url));
   const database = join(mkdtempSync(join(tmpdir(), 'idem-web-client-')), 'api.db');
-  api = spawn(process.execPath, ['--import', 'tsx', main], {
+  api = spawn(process.execPath, ['--conditions=idem-source', '--import', 'tsx', main], {
     env: {
       ...process.env,
       PORT: '0',

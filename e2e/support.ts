@@ -57,7 +57,7 @@ export async function adminQuery<T>(procedure: string, input: unknown): Promise<
 export function worker(...args: string[]): { keys: string[]; leaseOwner: string } {
   const out = execFileSync(
     process.execPath,
-    ['--import', 'tsx', join(root, 'e2e/fixtures/worker.ts'), ...args],
+    ['--conditions=idem-source', '--import', 'tsx', join(root, 'e2e/fixtures/worker.ts'), ...args],
     {
       cwd: root,
       env: { ...process.env, DATABASE_URL: databaseUrl },

@@ -26,6 +26,6 @@ if (have !== want) {
   );
   execFileSync(npm, ['ci', '--no-audit', '--no-fund'], { cwd: root, stdio: 'inherit' });
   writeFileSync(stamp, `${want}\n`);
-} else if (!existsSync(join(root, 'packages', 'db', 'generated', 'sqlite', 'client.ts'))) {
-  execFileSync(process.execPath, [join(root, 'scripts', 'generate.mjs')], { cwd: root, stdio: 'inherit' });
+} else if (!existsSync(join(root, 'apps', 'api', 'generated', 'sqlite', 'client.ts'))) {
+  execFileSync(process.execPath, [join(root, 'apps', 'api', 'scripts', 'generate.mjs')], { cwd: root, stdio: 'inherit' });
 }

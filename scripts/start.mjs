@@ -43,7 +43,7 @@ function stop(code = 0) {
 process.on('SIGINT', () => stop(0));
 process.on('SIGTERM', () => stop(0));
 
-run('api', process.execPath, ['--import', 'tsx', 'apps/api/src/main.ts'], { env: { PORT: apiPort } });
+run('api', process.execPath, ['--conditions=idem-source', '--import', 'tsx', 'apps/api/src/main.ts'], { env: { PORT: apiPort } });
 
 const dashboard = join(root, 'apps', 'dashboard', 'package.json');
 if (existsSync(dashboard) && JSON.parse(readFileSync(dashboard, 'utf8')).scripts?.start) {

@@ -15,7 +15,7 @@ export interface ServerProcess {
 }
 
 export async function startServer(config: ServerConfig): Promise<ServerProcess> {
-  const child = spawn(process.execPath, ['--import', 'tsx', entry('./server/main.ts')], {
+  const child = spawn(process.execPath, ['--conditions=idem-source', '--import', 'tsx', entry('./server/main.ts')], {
     env: { ...process.env, BENCH_SERVER: JSON.stringify(config), NODE_ENV: 'production' },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
@@ -40,7 +40,7 @@ export interface LoadGenerator {
 
 export function startLoadGenerator(): Promise<LoadGenerator> {
   const child: ChildProcess = fork(entry('./load/main.ts'), [], {
-    execArgv: ['--import', 'tsx'],
+    execArgv: ['--conditions=idem-source', '--import', 'tsx'],
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
@@ -65,7 +65,7 @@ export function startLoadGenerator(): Promise<LoadGenerator> {
 }
 
 export function runMicro(quick: boolean): Promise<MicroResult> {
-  const child = spawn(process.execPath, ['--import', 'tsx', entry('./micro.ts')], {
+  const child = spawn(process.execPath, ['--conditions=idem-source', '--import', 'tsx', entry('./micro.ts')], {
     env: { ...process.env, BENCH_QUICK: quick ? '1' : '0', NODE_ENV: 'production' },
     stdio: ['ignore', 'pipe', 'inherit'],
   });

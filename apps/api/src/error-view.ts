@@ -1,7 +1,8 @@
 // One description of an error for every edge: the tRPC error formatter puts it in `data`, the REST door
 // renders it as `{ error: { type, code, message, requestId } }` (seed 001's envelope).
 import type { TRPCError } from '@trpc/server';
-import { errorStatus, IdempotencyRefusal, idempotencyErrorData } from '@idem/trpc';
+import { getHTTPStatusCodeFromError } from '@trpc/server/http';
+import { IdempotencyRefusal, idempotencyErrorData } from '@idem/trpc';
 import { SHAPE_REFUSALS } from './http/depth.ts';
 
 export interface ErrorView {
@@ -36,6 +37,14 @@ function validationIssues(cause: unknown): { path: string; message: string }[] |
     path: (i.path ?? []).map((p) => String(typeof p === 'object' && p !== null ? p.key : p)).join('.'),
     message: i.message,
   }));
+}
+
+/** The HTTP status an error answers with: its cause's own status when it has one, else tRPC's mapping. */
+function errorStatus(error: TRPCError): number {
+  const status = (error.cause as { status?: unknown } | undefined)?.status;
+  return typeof status === 'number' && status >= 400 && status <= 599
+    ? status
+    : getHTTPStatusCodeFromError(error);
 }
 
 export function describeError(error: TRPCError, requestId: string | null): ErrorView {

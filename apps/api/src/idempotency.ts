@@ -1,14 +1,12 @@
-// idem wired into this API: the engine and database come from the context, callers are the scopes, superjson
-// stores values with their types, and Prisma transactions hold the writes of transactional procedures.
+// idem wired into this API: the engine comes from the context, callers are the scopes, superjson stores values
+// with their types, and idem.transaction() runs in the store's own transactions: Prisma interactive transactions
+// on the domain's client, so a procedure's writes and its stored outcome commit together.
 import { createIdempotency } from '@idem/trpc';
 import superjson from 'superjson';
-import type { DomainTx } from './db.ts';
-import type { Context } from './trpc.ts';
+import { t } from './trpc.ts';
 
-export const idem = createIdempotency<Context, DomainTx>({
+export const idem = createIdempotency(t, {
   engine: (ctx) => ctx.engine,
   scope: (ctx) => ctx.caller?.id,
   transformer: superjson,
-  // Interactive transactions hold a connection (on SQLite, the only one) while the procedure runs.
-  transaction: (fn, ctx) => ctx.db.$transaction(fn, { maxWait: 30_000, timeout: 60_000 }),
 });

@@ -3,19 +3,14 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { hostname } from 'node:os';
-import { createEngine, type Engine, type IdempotencyStore, newId } from '@idem/core';
-import { createSqlStore } from '@idem/core/prisma';
-import {
-  createPgChangeFeed,
-  createPgSqlClient,
-  type Database,
-  openDatabase,
-  type PgChangeFeed,
-} from '@idem/db';
+import { createEngine, type Engine, type IdempotencyStore, type TransactionalStore } from '@idem/core';
+import { prismaStore } from '@idem/core/prisma';
+import { requestIdOf } from '@idem/trpc';
+import { withIdempotency } from '@idem/trpc/adapters/standalone';
 import { createHTTPHandler } from '@trpc/server/adapters/standalone';
-import { createExchange, type HttpExchange } from '@idem/trpc';
 import { resolveCaller } from './auth.ts';
-import { type DomainClient, domainClient } from './db.ts';
+import { type Database, openDatabase, resilientPool } from './db/client.ts';
+import { type DomainClient, type DomainTx, domainClient } from './db/domain.ts';
 import { MAX_DEMO_DELAY_MS } from './domain/demo.ts';
 import type { ApiConfig } from './env.ts';
 import { MAX_BODY_BYTES } from './http/body.ts';
@@ -25,18 +20,10 @@ import { matchRoute } from './rest/routes.ts';
 import { appRouter } from './routers/index.ts';
 import { type Context, t } from './trpc.ts';
 
-// A caller's X-Request-Id is kept (it ties our events to its logs) when it looks like a tracing id; anything
-// else (markup, spaces, a paragraph) is replaced by our own, since staff read these ids in the dashboard.
-const TRACE_ID = /^[A-Za-z0-9._:@/+=-]{1,128}$/;
-
-function requestIdFrom(header: string | string[] | undefined): string {
-  return typeof header === 'string' && TRACE_ID.test(header) ? header : newId();
-}
-
 export interface ApiServer {
   readonly url: string;
   readonly server: Server;
-  readonly engine: Engine;
+  readonly engine: Engine<IdempotencyStore>;
   readonly database: Database;
   readonly db: DomainClient;
   close(): Promise<void>;
@@ -58,6 +45,10 @@ function invoke(ctx: Context, procedure: string, input: unknown): Promise<unknow
   return (node as (input: unknown) => Promise<unknown>)(input);
 }
 
+// Node keeps at most this many request headers (maxHeadersCount's default) and drops the rest silently: a request
+// that reaches it may have lost its key header, so it is refused rather than run unprotected.
+const MAX_HEADERS = 1000;
+
 /**
  * Opens the database (migrating it), builds the engine and starts listening.
  *
@@ -67,25 +58,24 @@ function invoke(ctx: Context, procedure: string, input: unknown): Promise<unknow
  */
 export async function startApiServer(config: ApiConfig, options: ApiServerOptions = {}): Promise<ApiServer> {
   const database = await openDatabase({ url: config.databaseUrl, poolSize: config.poolSize });
-  const feed: PgChangeFeed | null =
-    database.provider === 'postgresql' ? await createPgChangeFeed({ url: database.target.url }) : null;
-  // On PostgreSQL the key store talks to the database through node-postgres: a quarter of the CPU per statement
-  // that Prisma's raw queries cost. The domain keeps Prisma, and a transactional outcome is written through the
-  // Prisma transaction it belongs to. On SQLite there is one connection, and it is Prisma's.
-  const storeClient =
+  // On PostgreSQL the store's own statements run on node-postgres, a quarter of the CPU of Prisma's raw queries,
+  // and its pool LISTENs for keys settled in other processes; outcomes of transactional procedures are written
+  // through the Prisma transaction they belong to. On SQLite there is one connection, and it is Prisma's.
+  const storePool =
     database.provider === 'postgresql' && !options.store
-      ? createPgSqlClient({ url: database.target.url, max: config.storePoolSize })
+      ? resilientPool({ connectionString: database.target.url, max: config.storePoolSize })
       : null;
   const store =
     options.store?.(database) ??
-    createSqlStore({
-      client: storeClient ?? database.prisma,
-      dialect: database.provider,
-      ...(feed ? { changeFeed: feed } : {}),
+    prismaStore({
+      client: database.prisma as unknown as Parameters<typeof prismaStore<DomainTx>>[0]['client'],
+      provider: database.provider,
+      ...(storePool ? { pool: storePool } : {}),
     });
   const db = domainClient(database);
 
-  const server = createServer();
+  const server = createServer({ maxHeaderSize: 64 * 1024 });
+  server.maxHeadersCount = MAX_HEADERS;
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(config.port, config.host, resolve);
@@ -100,13 +90,12 @@ export async function startApiServer(config: ApiConfig, options: ApiServerOption
     ...(config.leaseMs !== undefined ? { leaseMs: config.leaseMs } : {}),
   });
 
-  const makeContext = (http: HttpExchange): Context => {
-    const asked = Number(http.header('x-demo-delay-ms'));
+  const makeContext = (header: (name: string) => string | undefined): Context => {
+    const asked = Number(header('x-demo-delay-ms'));
     return {
-      caller: resolveCaller(http.header, config.apiKeys),
-      http,
+      caller: resolveCaller(header, config.apiKeys),
       db,
-      engine,
+      engine: engine as unknown as Engine<TransactionalStore<DomainTx>>,
       demoDelayMs:
         config.mode === 'demo' && Number.isFinite(asked)
           ? Math.min(Math.max(asked, 0), MAX_DEMO_DELAY_MS)
@@ -115,31 +104,34 @@ export async function startApiServer(config: ApiConfig, options: ApiServerOption
     };
   };
 
-  const trpc = createHTTPHandler({
-    router: appRouter,
-    basePath: '/trpc/',
-    maxBodySize: MAX_BODY_BYTES,
-    createContext: ({ req, res, info }) =>
-      makeContext(
-        createExchange({
-          headers: req.headers,
-          setHeader: (name, value) => {
-            if (!res.headersSent) res.setHeader(name, value);
-          },
-          isBatch: info.isBatchCall,
-          requestId: res.getHeader('X-Request-Id') as string,
+  const trpc = createHTTPHandler(
+    withIdempotency({
+      router: appRouter,
+      basePath: '/trpc/',
+      maxBodySize: MAX_BODY_BYTES,
+      createContext: ({ req }) =>
+        makeContext((name) => {
+          const value = req.headers[name.toLowerCase()];
+          return Array.isArray(value) ? value.join(', ') : value;
         }),
-      ),
-    // A single call answers with the status its procedure chose (201 on creation, a replay's stored status).
-    responseMeta: ({ ctx, info, errors }) =>
-      ctx?.http.status !== undefined && !info?.isBatchCall && errors.length === 0
-        ? { status: ctx.http.status }
-        : {},
-  });
+    }),
+  );
 
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
-    const requestId = requestIdFrom(req.headers['x-request-id']);
+    const requestId = requestIdOf(
+      typeof req.headers['x-request-id'] === 'string' ? req.headers['x-request-id'] : undefined,
+    );
     res.setHeader('X-Request-Id', requestId);
+    if (req.rawHeaders.length / 2 >= MAX_HEADERS) {
+      return sendError(
+        res,
+        431,
+        'invalid_request_error',
+        'request_headers_too_large',
+        `Requests may carry fewer than ${MAX_HEADERS} headers; the rest would be dropped, an idempotency key among them.`,
+        requestId,
+      );
+    }
     const { pathname } = new URL(req.url ?? '/', 'http://localhost');
     if (pathname.startsWith('/trpc/')) return trpc(req, res);
     if (pathname === '/healthz') return sendJson(res, 200, { ok: true, store: store.kind });
@@ -196,9 +188,9 @@ export async function startApiServer(config: ApiConfig, options: ApiServerOption
       await new Promise((resolve) => server.close(resolve));
       await engine.close();
       await store.close();
-      await feed?.close();
-      await storeClient?.$disconnect();
+      await storePool?.end();
       await database.prisma.$disconnect();
+      if (database.provider === 'postgresql') await database.pool.end().catch(() => {});
     },
   };
 }

@@ -1,19 +1,19 @@
-// The API's tRPC instance: context, transformer, error formatter and the two base procedures.
+// The API's tRPC instance: context, transformer, error formatter and the base procedures.
+import type { Engine, TransactionalStore } from '@idem/core';
+import { exchangeOf } from '@idem/trpc';
 import { initTRPC } from '@trpc/server';
-import type { Engine } from '@idem/core';
-import type { HttpExchange } from '@idem/trpc';
 import superjson from 'superjson';
 import type { Caller } from './auth.ts';
-import type { DomainClient } from './db.ts';
-import { fail } from './errors.ts';
+import type { DomainClient, DomainTx } from './db/domain.ts';
 import { describeError } from './error-view.ts';
+import { fail } from './errors.ts';
 import { inputShapeProblem, SHAPE_REFUSALS } from './http/depth.ts';
 
 export interface Context {
   caller: Caller | null;
-  http: HttpExchange;
   db: DomainClient;
-  engine: Engine;
+  /** On the domain's own Prisma client: idem.transaction() hands procedures its transaction client. */
+  engine: Engine<TransactionalStore<DomainTx>>;
   /** Demo mode only: extra processing time a request asks for (header x-demo-delay-ms), to show in-flight keys. */
   demoDelayMs: number;
   /** The admin router's credential (IDEM_ADMIN_TOKEN), compared with the request's bearer token. */
@@ -23,7 +23,7 @@ export interface Context {
 export const t = initTRPC.context<Context>().create({
   transformer: superjson,
   errorFormatter({ shape, error, ctx }) {
-    const view = describeError(error, ctx?.http.requestId ?? null);
+    const view = describeError(error, exchangeOf(ctx)?.requestId ?? null);
     // tRPC adds the stack trace unless NODE_ENV is production; callers never get server paths, in any mode.
     const { stack: _stack, ...data } = shape.data;
     return {
@@ -43,7 +43,7 @@ export const t = initTRPC.context<Context>().create({
 
 export const router = t.router;
 
-/** Every procedure refuses input too deep or too large to walk before anything walks it (see http/depth.ts). */
+/** Every procedure refuses input too deep or too large to walk, or with control characters, before anything walks it. */
 export const publicProcedure = t.procedure.use(async function inputShape({ getRawInput, next }) {
   const problem = inputShapeProblem(await getRawInput());
   if (problem !== null) {
@@ -59,7 +59,7 @@ export const authedProcedure = publicProcedure.use(function authenticated({ ctx,
     throw fail(
       401,
       'unauthorized',
-      'Missing or unknown API key: send it as x-api-key or Authorization: Bearer.',
+      'Missing or unknown API key: send it as x-api-key, Authorization: Bearer or Authorization: ApiKey.',
     );
   }
   return next({ ctx: { caller: ctx.caller } });

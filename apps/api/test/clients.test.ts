@@ -113,8 +113,14 @@ for (const provider of ['sqlite', 'postgresql'] as const) {
       await expect
         .poll(
           async () =>
-            (await h.api.engine.store.get({ scope: 'demo-a', procedure: 'novu.events.trigger', key }))
-              ?.status,
+            (
+              await h.api.engine.store.get({
+                scope: 'demo-a',
+                procedure: 'novu.events.trigger',
+                kind: 'key',
+                key,
+              })
+            )?.status,
         )
         .toBe('in_flight');
       const second = await client.novu.events.trigger.mutate(
@@ -206,7 +212,7 @@ for (const provider of ['sqlite', 'postgresql'] as const) {
       const marker = uniqueKey('kill');
       const child = spawn(
         process.execPath,
-        ['--import', 'tsx', script, 'send', `${h.api.url}/trpc`, dir, marker],
+        ['--conditions=idem-source', '--import', 'tsx', script, 'send', `${h.api.url}/trpc`, dir, marker],
         { stdio: 'ignore' },
       );
       try {
@@ -225,6 +231,7 @@ for (const provider of ['sqlite', 'postgresql'] as const) {
         child.kill('SIGKILL');
       }
       const { stdout } = await promisify(execFile)(process.execPath, [
+        '--conditions=idem-source',
         '--import',
         'tsx',
         script,

@@ -1,5 +1,5 @@
 // A started API over a fresh database of either kind, and plain HTTP helpers for the seeds' requests.
-import { createTestDatabase, type TestDatabase } from '@idem/db/testing';
+import { createTestDatabase, type TestDatabase } from '../src/db/testing.ts';
 import { type ApiServer, startApiServer } from '../src/server.ts';
 import { loadConfig } from '../src/env.ts';
 

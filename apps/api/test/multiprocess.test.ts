@@ -2,7 +2,7 @@
 // requests are spread over four processes; each key executes exactly once.
 import { type ChildProcess, spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { createTestDatabase, type TestDatabase } from '@idem/db/testing';
+import { createTestDatabase, type TestDatabase } from '../src/db/testing.ts';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { send, uniqueKey } from './harness.ts';
@@ -13,7 +13,7 @@ const STORM = 20;
 
 function startApi(databaseUrl: string): Promise<{ child: ChildProcess; url: string }> {
   const main = fileURLToPath(new URL('../src/main.ts', import.meta.url));
-  const child = spawn(process.execPath, ['--import', 'tsx', main], {
+  const child = spawn(process.execPath, ['--conditions=idem-source', '--import', 'tsx', main], {
     // Four processes, and other suites in parallel: stay well under PostgreSQL's max_connections.
     env: {
       ...process.env,

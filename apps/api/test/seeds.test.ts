@@ -223,8 +223,14 @@ for (const provider of ['sqlite', 'postgresql'] as const) {
         await expect
           .poll(
             async () =>
-              (await h.api.engine.store.get({ scope: 'demo-a', procedure: 'novu.events.trigger', key }))
-                ?.status,
+              (
+                await h.api.engine.store.get({
+                  scope: 'demo-a',
+                  procedure: 'novu.events.trigger',
+                  kind: 'key',
+                  key,
+                })
+              )?.status,
           )
           .toBe('in_flight');
         const dup = await h.post('/v1/events/trigger', trigger, { 'Idempotency-Key': key });
@@ -268,6 +274,7 @@ for (const provider of ['sqlite', 'postgresql'] as const) {
         const record = await h.api.engine.store.get({
           scope: 'demo-a',
           procedure: 'novu.events.trigger',
+          kind: 'key',
           key,
         });
         expect(record!.expiresAt! - record!.createdAt).toBe(24 * 60 * 60 * 1000 + 60 * 1000);
@@ -328,8 +335,14 @@ for (const provider of ['sqlite', 'postgresql'] as const) {
         await expect
           .poll(
             async () =>
-              (await h.api.engine.store.get({ scope: 'demo-a', procedure: 'salesbricks.usage.report', key }))
-                ?.status,
+              (
+                await h.api.engine.store.get({
+                  scope: 'demo-a',
+                  procedure: 'salesbricks.usage.report',
+                  kind: 'key',
+                  key,
+                })
+              )?.status,
           )
           .toBe('in_flight');
         const later = await Promise.all([1, 2, 3].map(() => h.post('/v1/usage', body, { [header]: key })));

@@ -26,7 +26,7 @@ export interface ApiProcessOptions {
 }
 
 export async function startApiProcess(options: ApiProcessOptions): Promise<ApiProcess> {
-  const child = spawn(process.execPath, ['--import', 'tsx', FIXTURE], {
+  const child = spawn(process.execPath, ['--conditions=idem-source', '--import', 'tsx', FIXTURE], {
     env: {
       ...process.env,
       PORT: '0',

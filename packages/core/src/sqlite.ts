@@ -3,6 +3,7 @@ import type { AdminCapable } from './admin.ts';
 import type { TransactionalStore } from './store.ts';
 import {
   betterSqlite3Driver,
+  inTurn,
   type SqliteDatabaseLike,
   sqliteTransaction,
   tuneSqlite,
@@ -44,7 +45,8 @@ export function sqliteStore<D extends SqliteDatabaseLike>(
 }
 
 /** Creates or upgrades idem's tables in one immediate transaction; safe from many processes at once. */
-export function migrate(database: SqliteDatabaseLike): Promise<MigrateResult> {
-  tuneSqlite(database);
+export async function migrate(database: SqliteDatabaseLike): Promise<MigrateResult> {
+  // Tuned in turn with this process's other connections to the file: switching to WAL needs SQLite's lock.
+  await inTurn(database, async () => tuneSqlite(database));
   return migrateSql(betterSqlite3Driver(database));
 }

@@ -2,7 +2,7 @@
 // same idempotency middleware, and the answer is enveloped the way the document shows.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { getTRPCErrorFromUnknown } from '@trpc/server';
-import { createExchange } from '@idem/trpc';
+import { BATCH_KEYS_HEADER, createExchange, withExchange } from '@idem/trpc';
 import { describeError } from '../error-view.ts';
 import { BodyTooLargeError, MAX_BODY_BYTES, readBody } from '../http/body.ts';
 import { inputShapeProblem, SHAPE_REFUSALS } from '../http/depth.ts';
@@ -35,7 +35,7 @@ export async function handleRest(
   res: ServerResponse,
   match: { route: RestRoute; params: Record<string, string> },
   requestId: string,
-  makeContext: (http: ReturnType<typeof createExchange>) => Context,
+  makeContext: (header: (name: string) => string | undefined) => Context,
   invoke: Invoke,
 ): Promise<void> {
   let raw: string;
@@ -75,14 +75,22 @@ export async function handleRest(
   }
 
   // The batch-keys header belongs to tRPC batches; a REST route takes its key from the seed's own header only.
-  const { 'x-idempotency-keys': _batchKeys, ...headers } = req.headers;
+  const batch = BATCH_KEYS_HEADER.toLowerCase();
+  const { [batch]: _batchKeys, ...headers } = req.headers;
+  const rawHeaders = req.rawHeaders.filter((_, i, all) => all[i - (i % 2)]!.toLowerCase() !== batch);
   const http = createExchange({
     headers,
+    rawHeaders,
     setHeader: (name, value) => res.setHeader(name, value),
     rawBody: raw,
     requestId,
+    client: {
+      method: req.method ?? 'POST',
+      route: match.route.path,
+      ...(req.socket.remoteAddress ? { address: req.socket.remoteAddress } : {}),
+    },
   });
-  const ctx = makeContext(http);
+  const ctx = { ...makeContext(http.header), ...withExchange(http) };
   try {
     const data = await invoke(ctx, match.route.procedure, match.route.toInput(match.params, body));
     sendJson(res, http.status ?? 200, match.route.envelope(data));

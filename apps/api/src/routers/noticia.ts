@@ -3,7 +3,7 @@
 // protects against lost responses: replays carry `Idempotent-Replayed: true`, a changed body under the same key
 // is 409 IDEMPOTENCY_CONFLICT, compared byte for byte; keys last 24 hours.
 import { z } from 'zod';
-import type { DomainTx } from '../db.ts';
+import type { DomainTx } from '../db/domain.ts';
 import { resourceId } from '../domain/ids.ts';
 import { idem } from '../idempotency.ts';
 import { authedProcedure, demoLatency, router } from '../trpc.ts';
@@ -71,14 +71,14 @@ async function upsert(tx: DomainTx, table: UpsertTable, owner: string, input: Ex
 
 function upsertProcedure(table: UpsertTable) {
   return authedProcedure
-    .input(ExternalEntity)
     .use(idem.idempotent({ preset: 'noticia' }))
+    .input(ExternalEntity)
     .use(idem.idempotent({ preset: 'noticia-upsert' }))
     .use(demoLatency)
     .use(idem.transaction())
     .mutation(async ({ ctx, input }): Promise<StoredEntity> => {
       const { created, row } = await upsert(ctx.tx, table, ctx.caller.id, input);
-      ctx.http.status = created ? 201 : 200;
+      ctx.idempotency.setStatus(created ? 201 : 200);
       return view(row);
     });
 }
@@ -88,8 +88,8 @@ export const noticiaRouter = router({
   stores: router({ upsert: upsertProcedure('store') }),
   salesEvents: router({
     ingest: authedProcedure
-      .input(ExternalEntity)
       .use(idem.idempotent({ preset: 'noticia' }))
+      .input(ExternalEntity)
       .use(idem.idempotent({ preset: 'noticia-recognised-create' }))
       .use(demoLatency)
       .use(idem.transaction())
@@ -101,7 +101,7 @@ export const noticiaRouter = router({
           where: { owner_externalId: { owner, externalId: input.external_id } },
         });
         if (existing) {
-          ctx.http.status = 200;
+          ctx.idempotency.setStatus(200);
           return view(existing);
         }
         const row = await ctx.tx.salesEvent.create({
@@ -113,7 +113,7 @@ export const noticiaRouter = router({
             createdAt: new Date(),
           },
         });
-        ctx.http.status = 201;
+        ctx.idempotency.setStatus(201);
         return view(row);
       }),
   }),

@@ -28,8 +28,8 @@ export interface TriggerResult {
 export const novuRouter = router({
   events: router({
     trigger: authedProcedure
-      .input(TriggerInput)
       .use(idem.idempotent({ preset: 'novu' }))
+      .input(TriggerInput)
       .use(demoLatency)
       .use(idem.transaction())
       .mutation(async ({ ctx, input }): Promise<TriggerResult> => {
@@ -48,7 +48,7 @@ export const novuRouter = router({
             createdAt: new Date(),
           },
         });
-        ctx.http.status = 201;
+        ctx.idempotency.setStatus(201);
         return { acknowledged: true, status: 'processed', transactionId: run.id };
       }),
   }),

@@ -59,7 +59,7 @@ export const numoraRouter = router({
               createdAt: new Date(),
             },
           }));
-        ctx.http.status = existing ? 200 : 201;
+        ctx.idempotency.setStatus(existing ? 200 : 201);
         return {
           id: row.id,
           schema: row.schema,
@@ -90,7 +90,7 @@ export const numoraRouter = router({
           },
         });
         await ctx.tx.document.update({ where: { id: document.id }, data: { status: 'delivered' } });
-        ctx.http.status = 200;
+        ctx.idempotency.setStatus(200);
         return { document_id: document.id, execution_id, status: 'accepted' };
       }),
   }),

@@ -29,8 +29,8 @@ export interface UsageRecordView {
 export const salesbricksRouter = router({
   usage: router({
     report: authedProcedure
-      .input(UsageInput)
       .use(idem.idempotent({ preset: 'salesbricks' }))
+      .input(UsageInput)
       .use(demoLatency)
       .use(idem.transaction())
       .mutation(async ({ ctx, input }): Promise<UsageRecordView> => {
@@ -56,7 +56,7 @@ export const salesbricksRouter = router({
             'The billing ledger is unavailable; usage was not recorded.',
           );
         }
-        ctx.http.status = 201;
+        ctx.idempotency.setStatus(201);
         return {
           id: row.id,
           order_id: row.orderId,

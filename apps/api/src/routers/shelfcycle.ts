@@ -32,8 +32,8 @@ export interface Created<T extends string> {
 export const shelfcycleRouter = router({
   notes: router({
     create: authedProcedure
-      .input(NoteInput)
       .use(idem.idempotent({ preset: 'shelfcycle' }))
+      .input(NoteInput)
       .use(demoLatency)
       .use(idem.transaction())
       .mutation(async ({ ctx, input }): Promise<Created<'note'>> => {
@@ -49,14 +49,14 @@ export const shelfcycleRouter = router({
             createdAt: new Date(),
           },
         });
-        ctx.http.status = 201;
+        ctx.idempotency.setStatus(201);
         return { id: note.id, type: 'note', idempotencyStatus: 'created' };
       }),
   }),
   contacts: router({
     create: authedProcedure
-      .input(ContactInput)
       .use(idem.idempotent({ preset: 'shelfcycle-contacts' }))
+      .input(ContactInput)
       .use(demoLatency)
       .use(idem.transaction())
       .mutation(async ({ ctx, input }): Promise<Created<'contact'>> => {
@@ -71,7 +71,7 @@ export const shelfcycleRouter = router({
             createdAt: new Date(),
           },
         });
-        ctx.http.status = 201;
+        ctx.idempotency.setStatus(201);
         return { id: contact.id, type: 'contact', idempotencyStatus: 'created' };
       }),
   }),

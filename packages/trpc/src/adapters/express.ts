@@ -18,12 +18,6 @@ export function withIdempotency<TRouter extends AnyTRPCRouter>(
   return wrapOptions(
     options as NodeHTTPHandlerOptions<TRouter, Request, Response> & { createContext?: never },
     (opts: CreateExpressContextOptions) =>
-      nodeExchange(
-        opts.req,
-        (name, value) => {
-          if (!opts.res.headersSent) opts.res.setHeader(name, value);
-        },
-        { isBatch: opts.info.isBatchCall },
-      ),
+      nodeExchange(opts.req, opts.res, { isBatch: opts.info.isBatchCall }),
   );
 }

@@ -23,8 +23,12 @@ export function withIdempotency<TRouter extends AnyTRPCRouter>(
     (opts: CreateFastifyContextOptions) =>
       nodeExchange(
         opts.req.raw,
-        (name, value) => {
-          if (!opts.res.sent) void opts.res.header(name, value);
+        {
+          getHeader: (name) => opts.res.getHeader(name),
+          setHeader: (name, value) => opts.res.header(name, value),
+          get headersSent() {
+            return opts.res.sent;
+          },
         },
         { isBatch: opts.info.isBatchCall },
       ),

@@ -2,7 +2,7 @@
 // Deno, Cloudflare Workers. Nothing here needs Node.
 import type { AnyTRPCRouter } from '@trpc/server';
 import type { FetchCreateContextFnOptions, FetchHandlerRequestOptions } from '@trpc/server/adapters/fetch';
-import { createExchange } from '../server/exchange.ts';
+import { createExchange, requestIdOf } from '../server/exchange.ts';
 import { wrapOptions } from './wrap.ts';
 
 /**
@@ -22,7 +22,11 @@ export function withIdempotency<TRouter extends AnyTRPCRouter>(
     options as FetchHandlerRequestOptions<TRouter> & { createContext?: never },
     (opts: FetchCreateContextFnOptions) => {
       const url = new URL(opts.req.url);
+      const requestId =
+        opts.resHeaders.get('x-request-id') ?? requestIdOf(opts.req.headers.get('x-request-id') ?? undefined);
+      opts.resHeaders.set('X-Request-Id', requestId);
       return createExchange({
+        requestId,
         headers: opts.req.headers,
         setHeader: (name, value) => opts.resHeaders.set(name, value),
         isBatch: opts.info.isBatchCall,

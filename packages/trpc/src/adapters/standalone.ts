@@ -4,6 +4,8 @@ import type { CreateHTTPContextOptions, CreateHTTPHandlerOptions } from '@trpc/s
 import { nodeExchange } from './node.ts';
 import { wrapOptions } from './wrap.ts';
 
+export { nodeExchange };
+
 /**
  * Adds what idem needs to the standalone adapter's options: the call's HTTP exchange in the context (headers, the
  * request id, response headers) and a responseMeta that answers with the status a procedure chose and with
@@ -17,13 +19,6 @@ export function withIdempotency<TRouter extends AnyTRPCRouter>(
 ): CreateHTTPHandlerOptions<TRouter> {
   return wrapOptions(
     options as CreateHTTPHandlerOptions<TRouter> & { createContext?: never },
-    (opts: CreateHTTPContextOptions) =>
-      nodeExchange(
-        opts.req,
-        (name, value) => {
-          if (!opts.res.headersSent) opts.res.setHeader(name, value);
-        },
-        { isBatch: opts.info.isBatchCall },
-      ),
+    (opts: CreateHTTPContextOptions) => nodeExchange(opts.req, opts.res, { isBatch: opts.info.isBatchCall }),
   );
 }

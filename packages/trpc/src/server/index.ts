@@ -14,6 +14,7 @@ export {
   type ExchangeInit,
   exchangeOf,
   type HttpExchange,
+  requestIdOf,
   withExchange,
 } from './exchange.ts';
 export {
@@ -31,4 +32,4 @@ export {
   refusalOf,
   trpcCodeFor,
 } from './refusal.ts';
-export type { IdempotencyErrorData } from '../protocol.ts';
+export { BATCH_KEYS_HEADER, type IdempotencyErrorData, REPLAYED_KEYS_HEADER } from '../protocol.ts';

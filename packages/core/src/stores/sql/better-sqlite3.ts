@@ -15,20 +15,36 @@ export interface SqliteStatementLike {
 
 /** A better-sqlite3 `Database`. */
 export interface SqliteDatabaseLike {
+  /** The file's path (better-sqlite3's `name`). */
+  readonly name?: string;
   prepare(sql: string): SqliteStatementLike;
   exec(sql: string): unknown;
   pragma(source: string, options?: { simple?: boolean }): unknown;
   readonly inTransaction: boolean;
 }
 
-const locks = new WeakMap<object, Mutex>();
+const locksByConnection = new WeakMap<object, Mutex>();
+const locksByFile = new Map<string, Mutex>();
 
-/** The one mutex of a connection, shared by its store and its business transactions. */
-function lockOf(db: object): Mutex {
-  let lock = locks.get(db);
+/**
+ * The one mutex of a database file in this process, shared by every connection to it, its store and its business
+ * transactions. Two connections of one process must not both reach for SQLite's write lock: better-sqlite3 waits
+ * for it synchronously (busy_timeout), holding the event loop the other connection needs to finish.
+ */
+function lockOf(db: SqliteDatabaseLike): Mutex {
+  const file = db.name;
+  if (file && file !== ':memory:' && file !== '') {
+    let lock = locksByFile.get(file);
+    if (lock === undefined) {
+      lock = new Mutex();
+      locksByFile.set(file, lock);
+    }
+    return lock;
+  }
+  let lock = locksByConnection.get(db);
   if (lock === undefined) {
     lock = new Mutex();
-    locks.set(db, lock);
+    locksByConnection.set(db, lock);
   }
   return lock;
 }
@@ -90,10 +106,16 @@ export function sqliteTransaction<D extends SqliteDatabaseLike, R>(
  * timeout so a second process waits for the lock instead of failing at once.
  */
 export function tuneSqlite(db: SqliteDatabaseLike, busyTimeoutMs = 5000): void {
-  db.pragma('journal_mode = WAL');
+  // The timeout first: switching to WAL waits for other processes' locks too.
   db.pragma(`busy_timeout = ${Math.max(0, Math.floor(busyTimeoutMs))}`);
+  db.pragma('journal_mode = WAL');
   // WAL with NORMAL is durable against application crashes, and loses at most the last commits on power loss.
   db.pragma('synchronous = NORMAL');
+}
+
+/** Runs `fn` in turn with everything else this process does on the file (see lockOf). */
+export function inTurn<R>(db: SqliteDatabaseLike, fn: () => Promise<R>): Promise<R> {
+  return lockOf(db).run(fn);
 }
 
 export function betterSqlite3Driver<D extends SqliteDatabaseLike>(db: D): SqlDriver<D> {

@@ -182,7 +182,10 @@ export function pgDriver<P extends PgPoolLike>(options: PgDriverOptions<P>): Sql
     isTransientError: isTransientPgError,
     ...(feed ? { changeFeed: feed } : {}),
     async notify(runOn, channel, payload) {
-      await runOn.query({ sql: 'SELECT pg_notify($1, $2)', order: null, prepared: true }, [channel, payload]);
+      await runOn.execute({ sql: 'SELECT pg_notify($1, $2)', order: null, prepared: true }, [
+        channel,
+        payload,
+      ]);
     },
     async close() {
       feed?.close();

@@ -54,7 +54,7 @@ export function prismaDriver<Tx>(options: PrismaDriverOptions<Tx>): SqlDriver<Tx
       isTransientError: isTransientPrismaError,
       ...(fast?.changeFeed ? { changeFeed: fast.changeFeed } : {}),
       async notify(runOn, channel, payload) {
-        await runOn.query({ sql: 'SELECT pg_notify($1, $2)', order: null, prepared: true }, [
+        await runOn.execute({ sql: 'SELECT pg_notify($1, $2)', order: null, prepared: true }, [
           channel,
           payload,
         ]);
