@@ -39,7 +39,7 @@ export async function caller(): Promise<{
  * scene only, e.g. waiting until a key is in flight; what staff see is tested through the dashboard.
  */
 export async function adminQuery<T>(procedure: string, input: unknown): Promise<T> {
-  const url = `${apiUrl}/trpc/admin.${procedure}?input=${encodeURIComponent(JSON.stringify({ json: input }))}`;
+  const url = `${apiUrl}/trpc/idemAdmin.${procedure}?input=${encodeURIComponent(JSON.stringify({ json: input }))}`;
   const res = await fetch(url, {
     headers: {
       authorization: 'Bearer demo-admin-token',
@@ -49,7 +49,7 @@ export async function adminQuery<T>(procedure: string, input: unknown): Promise<
   });
   const body = (await res.json()) as { result?: { data: { json: T } }; error?: unknown };
   if (!res.ok || body.result === undefined)
-    throw new Error(`admin.${procedure}: ${res.status} ${JSON.stringify(body)}`);
+    throw new Error(`idemAdmin.${procedure}: ${res.status} ${JSON.stringify(body)}`);
   return body.result.data.json;
 }
 

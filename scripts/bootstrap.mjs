@@ -27,5 +27,8 @@ if (have !== want) {
   execFileSync(npm, ['ci', '--no-audit', '--no-fund'], { cwd: root, stdio: 'inherit' });
   writeFileSync(stamp, `${want}\n`);
 } else if (!existsSync(join(root, 'apps', 'api', 'generated', 'sqlite', 'client.ts'))) {
-  execFileSync(process.execPath, [join(root, 'apps', 'api', 'scripts', 'generate.mjs')], { cwd: root, stdio: 'inherit' });
+  execFileSync(process.execPath, [join(root, 'apps', 'api', 'scripts', 'generate.mjs')], {
+    cwd: root,
+    stdio: 'inherit',
+  });
 }

@@ -1,6 +1,6 @@
 // `npm start`: the API (port 4000) and, once built, the dashboard (port 3000), on the embedded SQLite unless
 // DATABASE_URL says otherwise. Stops both on Ctrl-C.
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -43,7 +43,20 @@ function stop(code = 0) {
 process.on('SIGINT', () => stop(0));
 process.on('SIGTERM', () => stop(0));
 
-run('api', process.execPath, ['--conditions=idem-source', '--import', 'tsx', 'apps/api/src/main.ts'], { env: { PORT: apiPort } });
+// The dashboard runs on idem's packages as any app would: built (dist/). Turbo skips what is up to date.
+const built = spawnSync(
+  join(root, 'node_modules', '.bin', 'turbo'),
+  ['run', 'build', '--filter=./packages/*', '--output-logs=errors-only'],
+  { cwd: root, stdio: 'inherit', env },
+);
+if (built.status !== 0) {
+  console.error('[idem] building the packages failed; see above.');
+  process.exit(built.status ?? 1);
+}
+
+run('api', process.execPath, ['--conditions=idem-source', '--import', 'tsx', 'apps/api/src/main.ts'], {
+  env: { PORT: apiPort },
+});
 
 const dashboard = join(root, 'apps', 'dashboard', 'package.json');
 if (existsSync(dashboard) && JSON.parse(readFileSync(dashboard, 'utf8')).scripts?.start) {

@@ -2,6 +2,7 @@
 // (CI recognises that line; Vitest's and Playwright's own summaries it does not).
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { ensureChromium } from './chromium.mjs';
 import { connect } from 'node:net';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -54,6 +55,13 @@ if (!(await reachable(pgUrl))) {
   );
 }
 
+// The packages as users get them (dist/, types included): the dashboard, the examples and the pack test run on them.
+check('build the packages (tsc)', bin('turbo'), [
+  'run',
+  'build',
+  '--filter=./packages/*',
+  '--output-logs=errors-only',
+]);
 check('format and lint (Biome)', bin('biome'), ['check', '.']);
 check('typecheck and type-aware lint (tsc, typescript-eslint)', bin('turbo'), [
   'run',
@@ -84,7 +92,10 @@ if (existsSync(vitestJson)) {
 }
 
 const e2e = join(root, 'e2e');
-if (existsSync(e2e) && readdirSync(e2e).some((f) => f.endsWith('.spec.ts'))) {
+if (existsSync(e2e) && readdirSync(e2e).some((f) => f.endsWith('.spec.ts')) && !ensureChromium()) {
+  failed++;
+  failures.push('no Chromium for the browser suites (see above)');
+} else if (existsSync(e2e) && readdirSync(e2e).some((f) => f.endsWith('.spec.ts'))) {
   const pwJson = join(results, 'playwright.json');
   spawnSync(bin('playwright'), ['test', '--reporter=list,json'], {
     cwd: root,

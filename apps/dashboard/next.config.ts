@@ -1,11 +1,9 @@
-// The dashboard talks to the idem API only from the server (server components, actions, route handlers), so
-// nothing here is public. It imports the API's router type only (`import type`, erased), and idem's own client
-// links (@idem/trpc/client), which ship as TypeScript source and so are transpiled here.
+// The dashboard talks to the app's admin API only from the server (server components, actions, route handlers),
+// so nothing here is public. It uses idem's packages as any app would: built (dist), from their exports.
 import type { NextConfig } from 'next';
 
 const config: NextConfig = {
   reactStrictMode: true,
-  transpilePackages: ['@idem/trpc'],
   poweredByHeader: false,
   // A monorepo: trace files from the repository root, where the one lockfile is.
   outputFileTracingRoot: new URL('../..', import.meta.url).pathname,

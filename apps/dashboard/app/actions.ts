@@ -2,7 +2,8 @@
 // Everything the dashboard changes goes through these server actions. Each one checks the session, the CSRF
 // token bound to it and, for actions on keys, the admin role; the API checks the role again and writes the
 // audit log. Next.js also refuses server actions whose Origin is not this host.
-import { redirect } from 'next/navigation';
+import { headers } from 'next/headers';
+import { redirect, unstable_rethrow } from 'next/navigation';
 import { revalidatePath } from 'next/cache';
 import type { IdempotencyCallContext } from '@idem/trpc/client';
 import { adminApi, apiError, type PurgeJobView } from '../lib/api';
@@ -16,18 +17,35 @@ export interface LoginState {
   username: string;
 }
 
+/**
+ * The signed-out visitor's address, for throttling logins: the one the dashboard's own server saw
+ * (x-idem-client-address, which it sets and overwrites), else the nearest hop of X-Forwarded-For.
+ */
+async function clientAddress(): Promise<string> {
+  const h = await headers();
+  const own = h.get('x-idem-client-address');
+  if (own) return own;
+  const hops = (h.get('x-forwarded-for') ?? '')
+    .split(',')
+    .map((a) => a.trim())
+    .filter(Boolean);
+  return hops.at(-1) ?? 'unknown';
+}
+
 export async function login(_: LoginState, form: FormData): Promise<LoginState> {
   const name = String(form.get('username') ?? '').trim();
   const password = String(form.get('password') ?? '');
   if (name === '' || password === '') return { error: 'Enter your user name and password.', username: name };
-  const result = await checkLogin(name, password);
+  const result = await checkLogin(name, password, await clientAddress());
   if (!result.ok) {
     return {
       username: name,
       error:
         result.reason === 'locked'
-          ? 'Too many failed attempts for this user. Wait 15 minutes, then try again.'
-          : 'Wrong user name or password.',
+          ? 'Too many failed attempts for this user from here. Wait 15 minutes, then try again.'
+          : result.reason === 'unavailable'
+            ? `The app's admin API cannot check logins right now: ${result.message ?? 'no answer'}.`
+            : 'Wrong user name or password.',
     };
   }
   await startSession(result.user.name, result.user.role);
@@ -74,6 +92,7 @@ export async function releaseKey(_: ActionState, form: FormData): Promise<Action
     const { released } = await adminApi(staff).release.mutate(ref, { context: operationOf(form) });
     owner = released.leaseOwner ?? 'nobody';
   } catch (error) {
+    unstable_rethrow(error);
     return { status: 'error', message: apiError(error).message };
   }
   // Back to the page it came from, which says what was released: the row or panel that held the button is
@@ -99,6 +118,7 @@ export async function startPurge(_: PurgeState, form: FormData): Promise<PurgeSt
       job: await adminApi(staff).purge.start.mutate(undefined, { context: operationOf(form) }),
     };
   } catch (error) {
+    unstable_rethrow(error);
     return { status: 'error', message: apiError(error).message };
   }
 }

@@ -85,9 +85,7 @@ export async function Incidents({
                   </td>
                   <td>
                     <EventBadge type={e.type} />
-                    {kind === 'natural' ? (
-                      <div className="detail">{naturalKind(e.type, e.procedure)}</div>
-                    ) : null}
+                    {kind === 'natural' ? <div className="detail">{naturalKind(e.type, e.kind)}</div> : null}
                   </td>
                   <td className="key-cell mono">
                     <Link href={storyHref(e)}>{e.key}</Link>

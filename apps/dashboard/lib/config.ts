@@ -15,8 +15,12 @@ export interface StaffUser {
 
 export interface DashboardConfig {
   readonly mode: 'demo' | 'production';
-  /** Where the idem API listens (its admin router is called server-side). */
-  readonly apiUrl: string;
+  /** The tRPC endpoint of the app the dashboard supports (its admin router is called server-side). */
+  readonly adminUrl: string;
+  /** Where the app mounted @idem/admin's router in its tRPC router (default `idemAdmin`). */
+  readonly adminPath: string;
+  /** The app's tRPC transformer: superjson (default) or none. */
+  readonly transformer: 'superjson' | 'none';
   /** Sent to the API as Authorization: Bearer; the API's IDEM_ADMIN_TOKEN. */
   readonly adminToken: string;
   /** Signs session cookies and derives CSRF tokens. */
@@ -101,13 +105,33 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>> = p
   }
   return {
     mode,
-    apiUrl: (env.IDEM_API_URL ?? 'http://127.0.0.1:4000').replace(/\/+$/, ''),
+    adminUrl: adminUrl(env),
+    adminPath: (env.IDEM_ADMIN_PATH ?? 'idemAdmin').trim() || 'idemAdmin',
+    transformer: transformerOf(env.IDEM_ADMIN_TRANSFORMER),
     adminToken,
     sessionSecret,
     users,
     secureCookies:
       env.IDEM_COOKIE_SECURE === undefined ? mode === 'production' : env.IDEM_COOKIE_SECURE === 'true',
   };
+}
+
+/** IDEM_ADMIN_URL (the app's tRPC endpoint), or IDEM_API_URL with /trpc (idem's demo API), without a trailing /. */
+function adminUrl(env: Readonly<Record<string, string | undefined>>): string {
+  const explicit = env.IDEM_ADMIN_URL?.trim();
+  const url = explicit || `${(env.IDEM_API_URL ?? 'http://127.0.0.1:4000').replace(/\/+$/, '')}/trpc`;
+  try {
+    new URL(url);
+  } catch {
+    throw new Error(`IDEM_ADMIN_URL must be an http(s) URL of the app's tRPC endpoint (got "${url}")`);
+  }
+  return url.replace(/\/+$/, '');
+}
+
+function transformerOf(value: string | undefined): 'superjson' | 'none' {
+  if (value === undefined || value === '' || value === 'superjson') return 'superjson';
+  if (value === 'none' || value === 'json') return 'none';
+  throw new Error(`IDEM_ADMIN_TRANSFORMER must be superjson or none (got "${value}")`);
 }
 
 let cached: DashboardConfig | undefined;

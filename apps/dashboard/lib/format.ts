@@ -71,15 +71,16 @@ export const EVENT_LABELS: Record<string, string> = {
   abandon: 'Abandoned',
   lease_lost: 'Lease lost',
   release: 'Released by staff',
+  void: 'Voided by staff',
+  refused: 'Refused before recording (bad or missing key)',
   purge: 'Purge',
   natural_duplicate: 'Natural duplicate',
 };
 
-/** The kind of a natural duplicate, from its event type and procedure. */
-export function naturalKind(type: string, procedure: string): string {
+/** The kind of a natural duplicate, from its event type and the kind of key it happened to. */
+export function naturalKind(type: string, kind: string): string {
   if (type === 'natural_duplicate') return 'Duplicate under another key';
-  if (procedure.includes('#unique:'))
-    return type === 'conflict' ? 'Unique value taken' : 'Unique value seen again';
+  if (kind === 'unique') return type === 'conflict' ? 'Unique value taken' : 'Unique value seen again';
   if (type === 'replay') return 'Recognised natural id';
   return 'Natural id with other data';
 }
@@ -89,9 +90,15 @@ export function storyHref(target: {
   keyId?: string | null;
   scope: string;
   procedure: string;
+  kind?: string;
   key: string;
 }): string {
   if (target.keyId) return `/keys/${encodeURIComponent(target.keyId)}`;
-  const q = new URLSearchParams({ scope: target.scope, procedure: target.procedure, key: target.key });
+  const q = new URLSearchParams({
+    scope: target.scope,
+    procedure: target.procedure,
+    kind: target.kind ?? 'key',
+    key: target.key,
+  });
   return `/keys/lookup?${q.toString()}`;
 }

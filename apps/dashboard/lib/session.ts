@@ -4,11 +4,13 @@
 // of Next's own Origin check for server actions and the SameSite cookie).
 // A signature alone would keep a session alive after its user was removed, demoted or given a new password, or
 // after sign-out: each request also checks the user against the configuration, the signature covers the user's
-// configured password entry, and signed-out session ids are refused until they would have expired.
+// configured password entry, and a signed-out session is refused by the app's admin router (the sign-out is
+// kept in the idempotency store, so every dashboard process agrees).
 import 'server-only';
 import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import { cookies, headers } from 'next/headers';
 import { redirect } from 'next/navigation';
+import { adminApi, apiError } from './api';
 import { config, type Role, type StaffUser } from './config';
 import { PATH_HEADER, SESSION_COOKIE } from './cookie';
 
@@ -35,15 +37,6 @@ const signFor = (payload: string, user: StaffUser | undefined): string =>
       .update(user?.password ?? '')
       .digest('base64url')}`,
   );
-
-// Sign-outs, by session id, until the session would have expired. Per process, like the login throttle: a
-// dashboard run as several processes would need them shared.
-const signedOut = new Map<string, number>();
-const MAX_SIGNED_OUT = 100_000;
-
-function forget(now: number): void {
-  for (const [sid, exp] of signedOut) if (exp <= now) signedOut.delete(sid);
-}
 
 function safeEqual(a: string, b: string): boolean {
   const x = Buffer.from(a);
@@ -74,19 +67,10 @@ export function decodeSession(value: string | undefined, now = Date.now()): Sess
     if (user === undefined || !safeEqual(value.slice(dot + 1), signFor(payload, user))) return null;
     if (typeof s.user !== 'string' || s.role !== user.role) return null;
     if (typeof s.sid !== 'string' || typeof s.exp !== 'number' || s.exp <= now) return null;
-    if (signedOut.has(s.sid)) return null;
     return { user: s.user, role: s.role, sid: s.sid, exp: s.exp };
   } catch {
     return null;
   }
-}
-
-/** Refuses this session from now on (sign-out), in this process. */
-export function revokeSession(session: Session, now = Date.now()): void {
-  if (signedOut.size >= MAX_SIGNED_OUT) forget(now);
-  // Still full of live sign-outs: the oldest go first (their sessions expire soonest).
-  while (signedOut.size >= MAX_SIGNED_OUT) signedOut.delete(signedOut.keys().next().value!);
-  signedOut.set(session.sid, session.exp);
 }
 
 /** The signed-in person, or null. */
@@ -94,9 +78,25 @@ export async function currentStaff(): Promise<Session | null> {
   return decodeSession((await cookies()).get(SESSION_COOKIE)?.value);
 }
 
+/**
+ * The signed-in person, if the app's admin router still takes their session: it refuses a session signed out in any
+ * dashboard process, and a dashboard whose token it no longer takes (401).
+ */
+export async function signedInStaff(): Promise<Session | null> {
+  const staff = await currentStaff();
+  if (staff === null) return null;
+  const refused = await adminApi(staff)
+    .whoami.query()
+    .then(
+      () => false,
+      (error: unknown) => apiError(error).status === 401,
+    );
+  return refused ? null : staff;
+}
+
 /** The signed-in person; without one, the login page (and back to the requested page after). */
 export async function requireStaff(): Promise<Session> {
-  const staff = await currentStaff();
+  const staff = await signedInStaff();
   if (staff === null) {
     const from = (await headers()).get(PATH_HEADER);
     redirect(from && from !== '/' ? `/login?from=${encodeURIComponent(from)}` : '/login');
@@ -121,8 +121,11 @@ export async function startSession(user: string, role: Role): Promise<void> {
   });
 }
 
+/** Signs a session out: the app's admin router refuses it from now on, in every dashboard process. */
 export async function endSession(session: Session): Promise<void> {
-  revokeSession(session);
+  await adminApi(null)
+    .session.end.mutate({ session: session.sid })
+    .catch((error: unknown) => console.error('[dashboard] could not record a sign-out:', error));
   (await cookies()).delete(SESSION_COOKIE);
 }
 

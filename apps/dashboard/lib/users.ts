@@ -1,33 +1,29 @@
-// Checks a login against the configured staff users, in constant time, and slows down guessing: after five
-// failures for one user name within a quarter hour, that name is locked until the quarter hour has passed.
+// Checks a login against the configured staff users, in constant time, and slows down guessing without letting
+// a stranger lock staff out: failures are counted per (user name, client address) and per address, in the app's
+// idempotency store through its admin router, so every dashboard process agrees. Five failures of one name from
+// one address, or fifty from one address, within a quarter hour, stop that pair or that address for the rest of
+// the quarter hour; the same name from another address still signs in.
 import 'server-only';
+import { adminApi } from './api';
 import { config, type StaffUser } from './config';
 import { verifyPassword } from './password';
 
-const WINDOW_MS = 15 * 60 * 1000;
-const MAX_FAILURES = 5;
-// Bounded: guesses under ever new names must not grow it without end. Past the bound, finished windows go
-// first, then the oldest.
-const MAX_TRACKED = 10_000;
-const failures = new Map<string, { count: number; since: number }>();
-
-function track(name: string, now: number): void {
-  if (!failures.has(name) && failures.size >= MAX_TRACKED) {
-    for (const [n, r] of failures) if (now - r.since > WINDOW_MS) failures.delete(n);
-    while (failures.size >= MAX_TRACKED) failures.delete(failures.keys().next().value!);
-  }
-  const current = failures.get(name) ?? { count: 0, since: now };
-  failures.set(name, { count: current.count + 1, since: current.since });
-}
-
 export type LoginResult =
   | { readonly ok: true; readonly user: StaffUser }
-  | { readonly ok: false; readonly reason: 'invalid' | 'locked' };
+  | { readonly ok: false; readonly reason: 'invalid' | 'locked' | 'unavailable'; readonly message?: string };
 
-export async function checkLogin(name: string, password: string, now = Date.now()): Promise<LoginResult> {
-  const record = failures.get(name);
-  if (record !== undefined && now - record.since > WINDOW_MS) failures.delete(name);
-  if ((failures.get(name)?.count ?? 0) >= MAX_FAILURES) return { ok: false, reason: 'locked' };
+export async function checkLogin(name: string, password: string, address: string): Promise<LoginResult> {
+  const api = adminApi(null);
+  const who = { user: name.slice(0, 200), address: address.slice(0, 100) };
+  try {
+    if (!(await api.login.allowed.query(who)).allowed) return { ok: false, reason: 'locked' };
+  } catch (error) {
+    return {
+      ok: false,
+      reason: 'unavailable',
+      message: error instanceof Error ? error.message : String(error),
+    };
+  }
   let match: StaffUser | undefined;
   // Check against every user so that timing says nothing about which names exist.
   for (const user of config().users) {
@@ -35,9 +31,9 @@ export async function checkLogin(name: string, password: string, now = Date.now(
     if (user.name === name && same) match = user;
   }
   if (match !== undefined) {
-    failures.delete(name);
+    await api.login.succeeded.mutate(who).catch(() => {});
     return { ok: true, user: match };
   }
-  track(name, now);
+  await api.login.failed.mutate(who).catch(() => {});
   return { ok: false, reason: 'invalid' };
 }

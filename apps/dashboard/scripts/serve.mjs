@@ -26,7 +26,7 @@ function sourceHash() {
       else hash.update(relative(app, path)).update('\0').update(readFileSync(path)).update('\0');
     }
   };
-  for (const dir of ['app', 'components', 'lib', '../../packages/trpc/src/client']) {
+  for (const dir of ['app', 'components', 'lib', '../../packages/trpc/dist', '../../packages/admin/dist']) {
     if (existsSync(join(app, dir))) walk(join(app, dir));
   }
   for (const file of ['next.config.ts', 'instrumentation.ts', 'proxy.ts', 'package.json', 'tsconfig.json']) {

@@ -3,13 +3,13 @@ import type { Metadata } from 'next';
 import { redirect } from 'next/navigation';
 import { LoginForm } from '../../components/login-form';
 import { config } from '../../lib/config';
-import { currentStaff } from '../../lib/session';
+import { signedInStaff } from '../../lib/session';
 
 export const metadata: Metadata = { title: 'Sign in' };
 
 export default async function LoginPage({ searchParams }: { searchParams: Promise<{ from?: string }> }) {
   const { from } = await searchParams;
-  if ((await currentStaff()) !== null) redirect('/');
+  if ((await signedInStaff()) !== null) redirect('/');
   const demo = config().mode === 'demo';
   return (
     <main className="login">

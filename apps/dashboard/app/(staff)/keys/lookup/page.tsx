@@ -16,15 +16,17 @@ export default async function KeyLookupPage({
   const params = await searchParams;
   const text = (v: string | string[] | undefined) => (typeof v === 'string' ? v : undefined);
   const [scope, procedure, key] = [text(params.scope), text(params.procedure), text(params.key)];
+  const given = text(params.kind);
+  const kind = given === 'natural' || given === 'unique' ? given : 'key';
   const staff = await requireStaff();
   if (!scope || !procedure || !key) notFound();
-  const story = await storyOrNotFound(staff, { scope, procedure, key });
+  const story = await storyOrNotFound(staff, { scope, procedure, kind, key });
   return (
     <KeyStory
       story={story}
       staff={staff}
       csrf={csrfToken(staff)}
-      path={`/keys/lookup?${new URLSearchParams({ scope, procedure, key }).toString()}`}
+      path={`/keys/lookup?${new URLSearchParams({ scope, procedure, kind, key }).toString()}`}
       params={params}
     />
   );
