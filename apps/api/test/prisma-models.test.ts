@@ -37,7 +37,7 @@ function withoutJobsIndex(schema: string): string {
 
 describe('Prisma models', () => {
   it('the Prisma models shipped for PostgreSQL describe exactly the tables idem migrate creates', async () => {
-    const db = await createTestPostgres({ migrate: false });
+    const db = await createTestPostgres();
     try {
       await migratePostgres(db.pool);
       const schema = schemaFor('postgresql');
@@ -51,7 +51,7 @@ describe('Prisma models', () => {
   });
 
   it('the Prisma models shipped for SQLite describe exactly the tables idem migrate creates', async () => {
-    const db = await createTestSqlite({ migrate: false });
+    const db = await createTestSqlite();
     try {
       await migrateSqlite(db.database);
       const schema = schemaFor('sqlite');

@@ -1,5 +1,6 @@
 // K4 across processes: four OS processes fire 50 concurrent begins each at the same key, round after round,
 // against one PostgreSQL. Every key must be executed exactly once in all.
+import { migrate as migratePg } from '../src/pg.ts';
 import { type ChildProcess, fork } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { createTestPostgres, type TestPostgres } from '@idem/testing';
@@ -15,7 +16,7 @@ describe('multi-process', () => {
   let children: ChildProcess[] = [];
 
   beforeAll(async () => {
-    database = await createTestPostgres();
+    database = await createTestPostgres({ migrate: migratePg });
   });
   afterAll(async () => {
     for (const child of children) child.kill('SIGKILL');

@@ -1,5 +1,6 @@
 // The client half on its own: deterministic inputs, backoff, and the journals (file and Web Storage), including
 // the failures a journal must report instead of silently dropping an operation.
+import { migrate as migrateSqlite } from '@idem/core/sqlite';
 import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -126,7 +127,7 @@ describe('idempotencyLink against a real server', () => {
   let database: TestSqlite;
   let app: App;
   beforeAll(async () => {
-    database = await createTestSqlite();
+    database = await createTestSqlite({ migrate: migrateSqlite });
     app = await startApp(await sqliteBackend(database));
   });
   afterAll(async () => {

@@ -1,5 +1,7 @@
 // The idempotent() middleware over real HTTP (tRPC's standalone adapter with idem's helper), with typed
 // @trpc/client calls, on SQLite (better-sqlite3) and on PostgreSQL (a pg Pool).
+import { migrate as migratePg } from '@idem/core/pg';
+import { migrate as migrateSqlite } from '@idem/core/sqlite';
 import { pgStore } from '@idem/core/pg';
 import { createTestPostgres, createTestSqlite } from '@idem/testing';
 import { createTRPCClient, httpBatchLink, httpLink, TRPCClientError } from '@trpc/client';
@@ -67,11 +69,11 @@ for (const provider of ['sqlite', 'postgresql'] as const) {
 
     beforeAll(async () => {
       if (provider === 'sqlite') {
-        const database = await createTestSqlite();
+        const database = await createTestSqlite({ migrate: migrateSqlite });
         backend = await sqliteBackend(database);
         drop = database.drop;
       } else {
-        const database = await createTestPostgres();
+        const database = await createTestPostgres({ migrate: migratePg });
         backend = await postgresBackend(database);
         drop = database.drop;
       }
@@ -326,7 +328,7 @@ for (const provider of ['sqlite', 'postgresql'] as const) {
 
 describe('idempotent() with its store down', () => {
   it('fail closed: a store that cannot be reached gives 503 STORE_UNAVAILABLE and the mutation does not run', async () => {
-    const database = await createTestSqlite();
+    const database = await createTestSqlite({ migrate: migrateSqlite });
     const backend = await sqliteBackend(database);
     const downPool = new pg.Pool({ connectionString: 'postgres://postgres@127.0.0.1:1/none' });
     const down = pgStore({ pool: downPool, listen: false });

@@ -1,12 +1,11 @@
 // Real databases for idem's own tests: a fresh PostgreSQL database on the shared server, or a fresh SQLite file,
-// per suite, prepared only by idem's own migrations. Suites never share tables, so they can run in parallel and
+// per suite, prepared by the migration a suite passes (idem's own, from @idem/core; this package depends on
+// nothing of idem's, so core's own tests can use it). Suites never share tables, so they can run in parallel and
 // leave nothing behind.
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { migrate as migratePg } from '@idem/core/pg';
-import { migrate as migrateSqlite } from '@idem/core/sqlite';
 import Database from 'better-sqlite3';
 import pg from 'pg';
 
@@ -46,15 +45,15 @@ function poolOn(url: string, max: number): pg.Pool {
 }
 
 /**
- * A fresh PostgreSQL database; `migrate: false` leaves it empty.
+ * A fresh PostgreSQL database, prepared by `migrate` when given.
  *
  * @example
- * const db = await createTestPostgres();
+ * const db = await createTestPostgres({ migrate });   // migrate from @idem/core/pg
  * const store = pgStore({ pool: db.pool });
  * … await db.drop();
  */
 export async function createTestPostgres(
-  options: { migrate?: boolean; max?: number } = {},
+  options: { migrate?: (pool: pg.Pool) => Promise<unknown>; max?: number } = {},
 ): Promise<TestPostgres> {
   const name = `idem_test_${Date.now().toString(36)}_${randomBytes(4).toString('hex')}`;
   const admin = new pg.Client({ connectionString: testPostgresUrl });
@@ -72,7 +71,7 @@ export async function createTestPostgres(
     return pool;
   };
   const pool = newPool();
-  if (options.migrate !== false) await migratePg(pool);
+  if (options.migrate) await options.migrate(pool);
   return {
     url,
     pool,
@@ -90,8 +89,10 @@ export async function createTestPostgres(
   };
 }
 
-/** A fresh SQLite file; `migrate: false` leaves it empty. */
-export async function createTestSqlite(options: { migrate?: boolean } = {}): Promise<TestSqlite> {
+/** A fresh SQLite file, prepared by `migrate` when given. */
+export async function createTestSqlite(
+  options: { migrate?: (database: Database.Database) => Promise<unknown> } = {},
+): Promise<TestSqlite> {
   const dir = mkdtempSync(join(tmpdir(), 'idem-test-'));
   const file = join(dir, 'test.db');
   const connections: Database.Database[] = [];
@@ -101,7 +102,7 @@ export async function createTestSqlite(options: { migrate?: boolean } = {}): Pro
     return db;
   };
   const database = newConnection();
-  if (options.migrate !== false) await migrateSqlite(database);
+  if (options.migrate) await options.migrate(database);
   return {
     url: `file:${file}`,
     file,

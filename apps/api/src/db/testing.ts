@@ -21,10 +21,7 @@ export interface TestDatabase {
  * await prisma.$disconnect(); await db.drop();
  */
 export async function createTestDatabase(provider: 'sqlite' | 'postgresql'): Promise<TestDatabase> {
-  const made =
-    provider === 'sqlite'
-      ? await createTestSqlite({ migrate: false })
-      : await createTestPostgres({ migrate: false, max: 1 });
+  const made = provider === 'sqlite' ? await createTestSqlite() : await createTestPostgres({ max: 1 });
   return {
     url: made.url,
     open: (options) => openDatabase({ url: made.url, ...options }),

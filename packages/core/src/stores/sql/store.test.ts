@@ -1,3 +1,5 @@
+import { migrate as migratePg } from '../../pg.ts';
+import { migrate as migrateSqlite } from '../../sqlite.ts';
 import { createTestPostgres, createTestSqlite } from '@idem/testing';
 import { describe, expect, it } from 'vitest';
 import { adminConformance, type ConformanceHarness, storeConformance } from '../../conformance/index.ts';
@@ -10,7 +12,7 @@ import { sqliteStore } from '../../sqlite.ts';
 // a node-postgres Pool and a better-sqlite3 Database. (The Prisma client passes the same suites in apps/api,
 // which has a generated client.)
 const openPg = async (): Promise<ConformanceHarness> => {
-  const database = await createTestPostgres({ max: 6 });
+  const database = await createTestPostgres({ migrate: migratePg, max: 6 });
   const store = pgStore({ pool: database.pool });
   return {
     store,
@@ -24,7 +26,7 @@ storeConformance('pg Pool', openPg);
 adminConformance('pg Pool', openPg);
 
 const openSqlite = async (): Promise<ConformanceHarness> => {
-  const database = await createTestSqlite();
+  const database = await createTestSqlite({ migrate: migrateSqlite });
   const store = sqliteStore({ database: database.database });
   return {
     store,
@@ -52,7 +54,7 @@ const input: BeginInput = {
 
 describe('pg store: waking waiters in other processes', () => {
   it('K4: a duplicate waiting through another pool wakes on NOTIFY, long before its timeout', async () => {
-    const database = await createTestPostgres();
+    const database = await createTestPostgres({ migrate: migratePg });
     const holder = pgStore({ pool: database.pool, listen: false });
     const waiter = pgStore({ pool: database.newPool(3) });
     try {

@@ -2,6 +2,8 @@
 // held to the errors real drivers throw: a PostgreSQL backend terminated under a transaction (the outage suite's
 // case), a server nobody listens on, a SQLite file locked past the busy timeout, and, on the other side, errors a
 // retry cannot cure. (Prisma's errors are held to the same in apps/api, which has a generated client.)
+import { migrate as migratePg } from '../../pg.ts';
+import { migrate as migrateSqlite } from '../../sqlite.ts';
 import { createTestPostgres, createTestSqlite, type TestPostgres } from '@idem/testing';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -22,7 +24,7 @@ describe('isTransientPgError', () => {
   let admin: pg.Client;
 
   beforeAll(async () => {
-    database = await createTestPostgres();
+    database = await createTestPostgres({ migrate: migratePg });
     await database.pool.query('CREATE TABLE things (id TEXT PRIMARY KEY)');
     admin = new pg.Client({ connectionString: database.url });
     await admin.connect();
@@ -76,7 +78,7 @@ describe('isTransientPgError', () => {
 
 describe('isTransientSqliteError', () => {
   it('a file another connection holds locked past the busy timeout is transient', async () => {
-    const database = await createTestSqlite();
+    const database = await createTestSqlite({ migrate: migrateSqlite });
     const a = database.database;
     const b = database.newConnection();
     try {
