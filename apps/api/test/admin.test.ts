@@ -34,7 +34,7 @@ function adminClient(url: string, options: StaffOptions = {}) {
       }),
     ],
   });
-  return client.admin;
+  return client.idemAdmin;
 }
 
 /** The HTTP status and stable code of a failed admin call. */
@@ -321,7 +321,7 @@ for (const provider of ['sqlite', 'postgresql'] as const) {
             }),
           }),
         ],
-      }).admin;
+      }).idemAdmin;
       const key = uniqueKey('stuck');
       const held = h.post(
         '/v1/events/trigger',

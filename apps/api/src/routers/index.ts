@@ -27,7 +27,7 @@ export const appRouter = router({
   salesbricks: salesbricksRouter,
   numora: numoraRouter,
   /** The dashboard's server and the CLI only: needs IDEM_ADMIN_TOKEN (D1–D8). */
-  admin: createAdminRouter(t, {
+  idemAdmin: createAdminRouter(t, {
     engine: (ctx) => ctx.engine,
     access: (ctx) => accessFor(ctx.adminToken)(ctx),
     fingerprintSecret: (ctx) => ctx.adminToken,
