@@ -1,7 +1,7 @@
 // K11: kill -9 of an API process in the middle of a mutation. The key it held comes back after its lease (a
 // short one: IDEM_LEASE_MS), and in transactional mode nothing half-written remains: every business row belongs
 // to a key whose outcome was stored in the same transaction, and retries finish every request exactly once.
-import { createTestDatabase, type TestDatabase } from '@idem/db/testing';
+import { createTestDatabase, type TestDatabase } from '@idem/api/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type ApiProcess, startApiProcess } from './lib/api-processes.ts';
 import { type RawResponse, rawSend } from './lib/raw-http.ts';
@@ -30,6 +30,7 @@ describe('kill -9 of an API process mid-mutation', () => {
     database = await createTestDatabase('postgresql');
     const opened = await database.open();
     await opened.prisma.$disconnect();
+    if (opened.provider === 'postgresql') await opened.pool.end();
     db = await openSql(database.url);
     survivor = await start();
   }, 120_000);
@@ -128,9 +129,10 @@ describe('kill -9 of an API process mid-mutation', () => {
       'the dead holder leases to end',
       async () =>
         (
-          await db.query(`SELECT 1 FROM idem_keys WHERE "key" LIKE $1 AND lease_expires_at > now() LIMIT 1`, [
+          await db.query(
+            `SELECT 1 FROM idem_keys WHERE "key" LIKE $1 AND lease_expires_at > now() LIMIT 1`,
             `${tag}-%`,
-          ])
+          )
         ).length === 0,
       SIZE.leaseMs + 10_000,
     );

@@ -2,7 +2,7 @@
 // sent as raw bytes to a real API process. Whatever arrives, the API never answers 5xx for it; and afterwards
 // the database shows no lost write (every id a 2xx named exists once) and no duplicated one (one answer per key,
 // and no row that no answer named).
-import { createTestDatabase, type TestDatabase } from '@idem/db/testing';
+import { createTestDatabase, type TestDatabase } from '@idem/api/testing';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type ApiProcess, startApiProcess } from './lib/api-processes.ts';
@@ -168,6 +168,7 @@ describe('fuzzing the HTTP door', () => {
     database = await createTestDatabase('postgresql');
     const opened = await database.open();
     await opened.prisma.$disconnect();
+    if (opened.provider === 'postgresql') await opened.pool.end();
     sql = await openSql(database.url);
     api = await startApiProcess({ databaseUrl: database.url });
   }, 120_000);

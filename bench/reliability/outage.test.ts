@@ -1,7 +1,7 @@
 // PostgreSQL stopped in the middle of a run (a private server: the shared one is never stopped). While it is
 // down every request fails closed with 503 and the stable code STORE_UNAVAILABLE; nothing executes without its
 // key recorded; and when PostgreSQL is back the API serves again by itself, without a restart.
-import { openDatabase } from '@idem/db';
+import { openDatabase } from '@idem/api';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type ApiProcess, startApiProcess } from './lib/api-processes.ts';
 import { type PrivatePostgres, startPrivatePostgres } from './lib/private-postgres.ts';
@@ -27,6 +27,7 @@ describe('PostgreSQL stopped in the middle of a run', () => {
     server = await startPrivatePostgres();
     const opened = await openDatabase({ url: server.url });
     await opened.prisma.$disconnect();
+    if (opened.provider === 'postgresql') await opened.pool.end();
     api = await startApiProcess({ databaseUrl: server.url, leaseMs: SIZE.leaseMs });
   }, 180_000);
   afterAll(async () => {

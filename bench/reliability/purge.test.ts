@@ -4,9 +4,9 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { createEngine } from '@idem/core';
-import { createSqlStore } from '@idem/core/prisma';
-import { openDatabase } from '@idem/db';
-import { createTestDatabase, type TestDatabase } from '@idem/db/testing';
+import { openDatabase } from '@idem/api';
+import { prismaStore } from '@idem/core/prisma';
+import { createTestDatabase, type TestDatabase } from '@idem/api/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type ApiProcess, startApiProcess } from './lib/api-processes.ts';
 import { rawSend } from './lib/raw-http.ts';
@@ -29,6 +29,7 @@ describe(`purge of ${SIZE.purgeKeys.toLocaleString('en')} expired keys while wri
     database = await createTestDatabase('postgresql');
     const opened = await database.open();
     await opened.prisma.$disconnect();
+    if (opened.provider === 'postgresql') await opened.pool.end();
     sql = await openSql(database.url);
     const columns = `id, scope, "procedure", "key", policy, status, fence, fingerprint, fingerprint_alg, created_at,
       updated_at, expires_at, completed_at, lease_expires_at, outcome_ok, outcome_status, outcome_body`;
@@ -89,15 +90,18 @@ describe(`purge of ${SIZE.purgeKeys.toLocaleString('en')} expired keys while wri
     await until('baseline writes', async () => performance.now() - warm >= baselineMs, baselineMs + 30_000);
 
     const db = await openDatabase({ url: database.url, migrate: false, poolSize: 2 });
+    if (db.provider !== 'postgresql') throw new Error('the purge suite runs on PostgreSQL');
     const engine = createEngine({
-      store: createSqlStore({ client: db.prisma, dialect: 'postgresql' }),
+      store: prismaStore({ client: db.prisma, provider: 'postgresql' }),
       events: false,
     });
     const purgeStart = performance.now();
     const progress = await engine.purgeExpired({ batchSize: 1000 });
     const purgeEnd = performance.now();
     await engine.close();
+    await engine.store.close();
     await db.prisma.$disconnect();
+    await db.pool.end();
     stop = true;
     await Promise.all(writers);
 

@@ -2,7 +2,7 @@
 // PostgreSQL, every connection opened and written first and released in one tick, round after round. The
 // database, not the responses, is the judge: each round's business row exists exactly once. The same harness
 // on per-process memory stores must find double executions, or it could not find them anywhere.
-import { createTestDatabase, type TestDatabase } from '@idem/db/testing';
+import { createTestDatabase, type TestDatabase } from '@idem/api/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type ApiProcess, startApiProcesses } from './lib/api-processes.ts';
 import { SIZE } from './lib/size.ts';
@@ -90,6 +90,7 @@ describe('duplicate storms over four API processes', () => {
     // Migrated once here, so the processes start on a ready schema.
     const opened = await database.open();
     await opened.prisma.$disconnect();
+    if (opened.provider === 'postgresql') await opened.pool.end();
     db = await openSql(database.url);
   }, 60_000);
   afterAll(async () => {

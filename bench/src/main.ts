@@ -13,8 +13,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { openDatabase } from '@idem/db';
-import { createTestDatabase } from '@idem/db/testing';
+import { createTestDatabase } from '@idem/api/testing';
 import { Redis } from 'ioredis';
 import { type Arm, buildMatrix, type Layer } from './arms.ts';
 import { type ArmResult, measureGroup } from './measure.ts';
@@ -71,9 +70,10 @@ const redisUrl = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 const pgDatabase = await createTestDatabase('postgresql');
 const sqliteDatabase = await createTestDatabase('sqlite');
 for (const database of [pgDatabase, sqliteDatabase]) {
-  const db = await openDatabase({ url: database.url });
+  const db = await database.open();
   await db.prisma.$executeRawUnsafe('CREATE TABLE bench_rows (id TEXT PRIMARY KEY, payload TEXT NOT NULL)');
   await db.prisma.$disconnect();
+  if (db.provider === 'postgresql') await db.pool.end();
 }
 
 const results: ArmResult[] = [];

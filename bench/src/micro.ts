@@ -1,19 +1,15 @@
 // Microbenchmarks (tinybench), run in a process of their own after the HTTP arms, with nothing else running:
 // fingerprints at 1, 10 and 100 KB, the key reducer, the memory store, and the engine's CPU per call at 1 KB.
 // Prints one line `RESULT <json>` for the runner.
-import {
-  canonicalJson,
-  createEngine,
-  definePolicy,
-  fingerprint,
-  type KeyRecord,
-  newId,
-  reduceKey,
-  type BeginInput,
-} from '@idem/core';
+import { createEngine, definePolicy, type KeyRecord } from '@idem/core';
 import { createMemoryStore } from '@idem/core/memory';
+import { type BeginInput, reduceKey } from '@idem/core/store';
 import canonicalize from 'canonicalize';
 import { Bench } from 'tinybench';
+// Internals @idem/core does not export, taken from its sources (the bench is internal tooling).
+import { canonicalJson } from '../../packages/core/src/canonical-json.ts';
+import { fingerprint } from '../../packages/core/src/fingerprint.ts';
+import { newId } from '../../packages/core/src/ids.ts';
 import { payloadOf } from './arms.ts';
 
 export interface MicroResult {
@@ -49,6 +45,7 @@ const fp = fingerprint({ value: payloadOf(1024) });
 const input = (key: string): BeginInput => ({
   scope: 'bench',
   procedure: 'orders.create',
+  kind: 'key',
   key,
   fingerprint: fp,
   policy,

@@ -15,10 +15,14 @@ export interface ServerProcess {
 }
 
 export async function startServer(config: ServerConfig): Promise<ServerProcess> {
-  const child = spawn(process.execPath, ['--conditions=idem-source', '--import', 'tsx', entry('./server/main.ts')], {
-    env: { ...process.env, BENCH_SERVER: JSON.stringify(config), NODE_ENV: 'production' },
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
+  const child = spawn(
+    process.execPath,
+    ['--conditions=idem-source', '--import', 'tsx', entry('./server/main.ts')],
+    {
+      env: { ...process.env, BENCH_SERVER: JSON.stringify(config), NODE_ENV: 'production' },
+      stdio: ['ignore', 'pipe', 'inherit'],
+    },
+  );
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   const url = await untilListening(
     child,
@@ -65,10 +69,14 @@ export function startLoadGenerator(): Promise<LoadGenerator> {
 }
 
 export function runMicro(quick: boolean): Promise<MicroResult> {
-  const child = spawn(process.execPath, ['--conditions=idem-source', '--import', 'tsx', entry('./micro.ts')], {
-    env: { ...process.env, BENCH_QUICK: quick ? '1' : '0', NODE_ENV: 'production' },
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
+  const child = spawn(
+    process.execPath,
+    ['--conditions=idem-source', '--import', 'tsx', entry('./micro.ts')],
+    {
+      env: { ...process.env, BENCH_QUICK: quick ? '1' : '0', NODE_ENV: 'production' },
+      stdio: ['ignore', 'pipe', 'inherit'],
+    },
+  );
   let out = '';
   child.stdout!.on('data', (chunk: Buffer) => {
     out += chunk.toString();

@@ -32,9 +32,10 @@ export interface ApiServer {
 export interface ApiServerOptions {
   /**
    * Replaces the idempotency store built from the database. For tests: the reliability harness runs the API on
-   * a per-process memory store to prove its duplicate storms catch double executions.
+   * a per-process memory store to prove its duplicate storms catch double executions. Transactional procedures
+   * write their outcome inside the domain's Prisma transaction, so the store must take that transaction.
    */
-  store?: (database: Database) => IdempotencyStore;
+  store?: (database: Database) => TransactionalStore<DomainTx>;
 }
 
 const createCaller = t.createCallerFactory(appRouter);
@@ -65,7 +66,7 @@ export async function startApiServer(config: ApiConfig, options: ApiServerOption
     database.provider === 'postgresql' && !options.store
       ? resilientPool({ connectionString: database.target.url, max: config.storePoolSize })
       : null;
-  const store =
+  const store: TransactionalStore<DomainTx> =
     options.store?.(database) ??
     prismaStore({
       client: database.prisma as unknown as Parameters<typeof prismaStore<DomainTx>>[0]['client'],

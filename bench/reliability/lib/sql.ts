@@ -1,6 +1,6 @@
 // Plain SQL against a test database, for the harness's own counting: the judge of what ran is the database.
-// Goes through @idem/db's Prisma client, so the bench declares no database driver of its own.
-import { openDatabase } from '@idem/db';
+// Goes through node-postgres directly, on a small pool of its own.
+import pg from 'pg';
 
 export interface Sql {
   query<T = Record<string, unknown>>(sql: string, ...args: unknown[]): Promise<T[]>;
@@ -8,9 +8,11 @@ export interface Sql {
 }
 
 export async function openSql(url: string): Promise<Sql> {
-  const db = await openDatabase({ url, migrate: false, poolSize: 2 });
+  const pool = new pg.Pool({ connectionString: url, max: 2 });
+  // An idle client that loses its server (the outage suite stops PostgreSQL) must not end the test process.
+  pool.on('error', () => {});
   return {
-    query: <T>(sql: string, ...args: unknown[]) => db.prisma.$queryRawUnsafe<T[]>(sql, ...args),
-    close: () => db.prisma.$disconnect(),
+    query: async <T>(sql: string, ...args: unknown[]) => (await pool.query(sql, args)).rows as T[],
+    close: () => pool.end(),
   };
 }

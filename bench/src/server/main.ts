@@ -6,16 +6,16 @@
 //   GET  /control/executed?key=…   how many times a key's work ran (duplicate storms)
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { createEngine } from '@idem/core';
+import { openDatabase, resilientPool } from '@idem/api';
+import { createEngine, type IdempotencyStore } from '@idem/core';
 import { createMemoryStore } from '@idem/core/memory';
-import { createSqlStore } from '@idem/core/prisma';
+import { type PrismaClientLike, prismaStore } from '@idem/core/prisma';
 import { createRedisStore } from '@idem/core/redis';
-import { createPgChangeFeed, createPgSqlClient, openDatabase } from '@idem/db';
-import { createExchange } from '@idem/trpc';
+import { withIdempotency } from '@idem/trpc/adapters/standalone';
 import { createHTTPHandler } from '@trpc/server/adapters/standalone';
 import { Redis } from 'ioredis';
 import { nodeIdempotencyPeer, powertoolsPeer } from './peers.ts';
-import { benchRouter, type RawSqlRoot } from './router.ts';
+import { benchRouter, type RawSql } from './router.ts';
 
 export interface ServerConfig {
   pgUrl: string;
@@ -29,20 +29,24 @@ export interface ServerConfig {
 const config = JSON.parse(process.env.BENCH_SERVER ?? '{}') as ServerConfig;
 const pg = await openDatabase({ url: config.pgUrl, poolSize: 20 });
 const sqlite = await openDatabase({ url: config.sqliteUrl });
-const feed = await createPgChangeFeed({ url: config.pgUrl });
+// The key store's own statements (and its LISTEN for keys settled elsewhere) run on a node-postgres pool.
+const storePool = resilientPool({ connectionString: config.pgUrl, max: 20 });
 const redis = new Redis(config.redisUrl);
 
-const engine = (store: Parameters<typeof createEngine>[0]['store'], events = true) =>
+const engine = <S extends IdempotencyStore>(store: S, events = true) =>
   createEngine({ store, leaseOwner: `bench:${process.pid}`, ...(events ? {} : { events: false as const }) });
 const engines = {
   memory: engine(createMemoryStore()),
-  sqlite: engine(createSqlStore({ client: sqlite.prisma, dialect: 'sqlite' })),
+  sqlite: engine(
+    prismaStore({ client: sqlite.prisma as unknown as PrismaClientLike<RawSql>, provider: 'sqlite' }),
+  ),
   // As the API does: the key store on node-postgres, the business writes (and transactions) on Prisma.
   pg: engine(
-    createSqlStore({
-      client: createPgSqlClient({ url: config.pgUrl, max: 20 }),
-      dialect: 'postgresql',
-      changeFeed: feed,
+    prismaStore({
+      client: pg.prisma as unknown as PrismaClientLike<RawSql>,
+      provider: 'postgresql',
+      pool: storePool,
+      transactionOptions: { maxWait: 30_000, timeout: 60_000 },
     }),
   ),
   redis: engine(createRedisStore({ client: redis, prefix: `{${config.redisPrefix}:idem}` })),
@@ -70,8 +74,8 @@ const executions = new Map<string, number>();
 
 const router = benchRouter({
   engines,
-  pg: pg.prisma as unknown as RawSqlRoot,
-  sqlite: sqlite.prisma as unknown as RawSqlRoot,
+  pg: pg.prisma as unknown as RawSql,
+  sqlite: sqlite.prisma as unknown as RawSql,
   peers,
   async held() {
     waiting++;
@@ -83,21 +87,15 @@ const router = benchRouter({
   },
 });
 
-const trpc = createHTTPHandler({
-  router,
-  basePath: '/trpc/',
-  maxBodySize: 1024 * 1024,
-  createContext: ({ req, res, info }) => ({
-    http: createExchange({
-      headers: req.headers,
-      setHeader: (name, value) => {
-        if (!res.headersSent) res.setHeader(name, value);
-      },
-      isBatch: info.isBatchCall,
-    }),
-    hold: req.headers['x-bench-hold'] === '1',
+// withIdempotency puts the call's HTTP exchange in the context and answers with idem's refusal statuses.
+const trpc = createHTTPHandler(
+  withIdempotency({
+    router,
+    basePath: '/trpc/',
+    maxBodySize: 1024 * 1024,
+    createContext: ({ req }) => ({ hold: req.headers['x-bench-hold'] === '1' }),
   }),
-});
+);
 
 const json = (res: import('node:http').ServerResponse, body: unknown): void => {
   res.setHeader('content-type', 'application/json');
@@ -132,9 +130,12 @@ process.on('SIGTERM', () => {
   void (async () => {
     for (const e of Object.values(engines)) await e.close();
     await Promise.all(Object.values(peers).map((p) => p.close()));
-    await feed.close();
+    await engines.sqlite.store.close();
+    await engines.pg.store.close();
+    await storePool.end();
     redis.disconnect();
     await pg.prisma.$disconnect();
+    if (pg.provider === 'postgresql') await pg.pool.end();
     await sqlite.prisma.$disconnect();
     process.exit(0);
   })();

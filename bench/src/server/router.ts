@@ -1,32 +1,34 @@
 // The benchmark's tRPC router: one procedure per layer and mutation, all with the same input parser, the same
 // work and the same HTTP adapter. Only the idempotency layer in front of the work differs between arms.
-import { type Engine, newId, type PolicyOptions } from '@idem/core';
-import { createIdempotency, type HttpExchange } from '@idem/trpc';
+import type { Engine, IdempotencyStore, TransactionalStore } from '@idem/core';
+import { createIdempotency, exchangeOf, type IdempotentOptions } from '@idem/trpc';
 import { initTRPC, type AnyRouter } from '@trpc/server';
+// The bench is internal tooling: it takes idem's own UUIDv7 generator from core's sources (not exported).
+import { newId } from '../../../packages/core/src/ids.ts';
 import type { Peer } from './peers.ts';
 
 /** Prisma's raw-SQL surface, for the inserts (a client or an interactive transaction). */
 export interface RawSql {
   $executeRawUnsafe(query: string, ...values: unknown[]): Promise<number>;
 }
-export interface RawSqlRoot extends RawSql {
-  $transaction<R>(
-    fn: (tx: RawSql) => Promise<R>,
-    options?: { maxWait?: number; timeout?: number },
-  ): Promise<R>;
-}
 
 export interface BenchContext {
-  http: HttpExchange;
   /** The request asked to be held inside the procedure until released (the in-flight arms' holder). */
   hold: boolean;
 }
 
 export interface RouterDeps {
   /** `redisLean`: the Redis store with events off and byte-exact fingerprints (what a lean setup costs). */
-  engines: { memory: Engine; sqlite: Engine; pg: Engine; redis: Engine; redisLean: Engine };
-  pg: RawSqlRoot;
-  sqlite: RawSqlRoot;
+  engines: {
+    memory: Engine;
+    sqlite: Engine;
+    /** Transactional: its transactions hand out what the inserts write through. */
+    pg: Engine<TransactionalStore<RawSql>>;
+    redis: Engine;
+    redisLean: Engine;
+  };
+  pg: RawSql;
+  sqlite: RawSql;
   peers: { nodeIdempotency: Peer; powertools: Peer };
   /** Resolves when the holders are released. */
   held(): Promise<void>;
@@ -45,46 +47,44 @@ const INSERT = {
   sqlite: 'INSERT INTO bench_rows (id, payload) VALUES (?, ?)',
 } as const;
 
+/** The request's Idempotency-Key, from the exchange withIdempotency puts in every call's context. */
+const keyOf = (ctx: BenchContext): string | undefined => exchangeOf(ctx)?.header('idempotency-key');
+
 export function benchRouter(deps: RouterDeps): AnyRouter {
   let counter = 0;
   const parse = (value: unknown): BenchInput => value as BenchInput;
   const base = t.procedure.input(parse);
 
   async function counterWork(ctx: BenchContext) {
-    deps.executed(ctx.http.header('idempotency-key'));
+    deps.executed(keyOf(ctx));
     if (ctx.hold) await deps.held();
     return { n: ++counter };
   }
   async function insertWork(ctx: BenchContext, input: BenchInput, on: RawSql, db: 'pg' | 'sqlite') {
-    deps.executed(ctx.http.header('idempotency-key'));
+    deps.executed(keyOf(ctx));
     if (ctx.hold) await deps.held();
     const id = newId();
     await on.$executeRawUnsafe(INSERT[db], id, JSON.stringify(input));
     return { id };
   }
 
-  const idem = (engine: Engine, db: RawSqlRoot) =>
-    createIdempotency<BenchContext, RawSql>({
-      engine,
-      scope: () => 'bench',
-      transaction: (fn) => db.$transaction(fn, { maxWait: 30_000, timeout: 60_000 }),
-    });
-  const guarded = (engine: Engine, db: RawSqlRoot, target: 'pg' | 'sqlite', policy: PolicyOptions = {}) => {
-    const layer = idem(engine, db);
-    const p = base.use(layer.idempotent(policy));
+  const idem = <S extends IdempotencyStore>(engine: Engine<S>) =>
+    createIdempotency(t, { engine, scope: () => 'bench' });
+  const guarded = (engine: Engine, target: 'pg' | 'sqlite', policy: IdempotentOptions = {}) => {
+    const layer = idem(engine);
+    // idempotent() before .input(): as the middleware asks, it sees the raw input.
+    const p = t.procedure.use(layer.idempotent({ preset: 'ietf', ...policy })).input(parse);
     return t.router({
       counter: p.mutation(({ ctx }) => counterWork(ctx)),
       insert: p.mutation(({ ctx, input }) => insertWork(ctx, input, deps[target], target)),
     });
   };
-  const pgtx = idem(deps.engines.pg, deps.pg);
+  const pgtx = idem(deps.engines.pg);
   const peer = (run: Peer['run']) =>
     t.router({
-      counter: base.mutation(({ ctx, input }) =>
-        run(ctx.http.header('idempotency-key'), input, () => counterWork(ctx)),
-      ),
+      counter: base.mutation(({ ctx, input }) => run(keyOf(ctx), input, () => counterWork(ctx))),
       insert: base.mutation(({ ctx, input }) =>
-        run(ctx.http.header('idempotency-key'), input, () => insertWork(ctx, input, deps.pg, 'pg')),
+        run(keyOf(ctx), input, () => insertWork(ctx, input, deps.pg, 'pg')),
       ),
     });
 
@@ -94,22 +94,25 @@ export function benchRouter(deps: RouterDeps): AnyRouter {
       insertPg: base.mutation(({ ctx, input }) => insertWork(ctx, input, deps.pg, 'pg')),
       insertSqlite: base.mutation(({ ctx, input }) => insertWork(ctx, input, deps.sqlite, 'sqlite')),
     }),
-    memory: guarded(deps.engines.memory, deps.pg, 'pg'),
-    sqlite: guarded(deps.engines.sqlite, deps.sqlite, 'sqlite'),
-    pg: guarded(deps.engines.pg, deps.pg, 'pg'),
-    // The outcome commits in the same transaction as the row (K11): idem.transaction().
+    memory: guarded(deps.engines.memory, 'pg'),
+    sqlite: guarded(deps.engines.sqlite, 'sqlite'),
+    pg: guarded(deps.engines.pg, 'pg'),
+    // The outcome commits in the same transaction as the row (K11): idem.transaction(), in the store's own
+    // (Prisma interactive) transaction.
     pgtx: t.router({
-      counter: base
-        .use(pgtx.idempotent())
+      counter: t.procedure
+        .use(pgtx.idempotent({ preset: 'ietf' }))
+        .input(parse)
         .use(pgtx.transaction())
         .mutation(({ ctx }) => counterWork(ctx)),
-      insert: base
-        .use(pgtx.idempotent())
+      insert: t.procedure
+        .use(pgtx.idempotent({ preset: 'ietf' }))
+        .input(parse)
         .use(pgtx.transaction())
         .mutation(({ ctx, input }) => insertWork(ctx, input, ctx.tx, 'pg')),
     }),
-    redis: guarded(deps.engines.redis, deps.pg, 'pg'),
-    redisLean: guarded(deps.engines.redisLean, deps.pg, 'pg', { fingerprint: { mode: 'bytes' } }),
+    redis: guarded(deps.engines.redis, 'pg'),
+    redisLean: guarded(deps.engines.redisLean, 'pg', { fingerprint: { mode: 'bytes' } }),
     nodeIdempotency: peer(deps.peers.nodeIdempotency.run),
     powertools: peer(deps.peers.powertools.run),
   });
