@@ -8,7 +8,7 @@ import { createAdminRouter } from './router.ts';
 
 // Never called: its return type is the router's type. The transformer slot is filled so clients pass theirs
 // (superjson for a host that uses it, an identity one otherwise).
-function canonical() {
+function _canonical() {
   const t = initTRPC.create({
     transformer: { serialize: (v: unknown) => v, deserialize: (v: unknown) => v },
   });
@@ -16,7 +16,7 @@ function canonical() {
 }
 
 /** The admin router as a client sees it. */
-export type AdminRouter = ReturnType<typeof canonical>;
+export type AdminRouter = ReturnType<typeof _canonical>;
 
 /**
  * A client link that sends calls of a client typed `createTRPCClient<AdminRouter>` to where the host mounted the

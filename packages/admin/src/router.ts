@@ -108,7 +108,7 @@ function refuse(status: 401 | 403 | 404 | 409 | 501, code: string, message: stri
  */
 export function createAdminRouter<TCtx extends object, TMeta extends object>(
   // biome-ignore lint/suspicious/noExplicitAny: any options and root types: the router only uses t's builders
-  t: TRPCRootObject<TCtx, TMeta, any, any>,
+  t: TRPCRootObject<TCtx, TMeta, any, any>, // eslint-disable-line @typescript-eslint/no-explicit-any
   options: AdminRouterOptions<TCtx>,
 ) {
   const engineOf = typeof options.engine === 'function' ? options.engine : () => options.engine as Engine;

@@ -6,9 +6,9 @@ import { composeResponseMeta, type ResponseMetaInput, type ResponseMetaResult } 
 
 export interface WrappableOptions<TContextOptions> {
   // biome-ignore lint/suspicious/noExplicitAny: the adapter's own createContext signature
-  createContext?: (opts: TContextOptions) => any;
+  createContext?: (opts: TContextOptions) => any; // eslint-disable-line @typescript-eslint/no-explicit-any
   // biome-ignore lint/suspicious/noExplicitAny: the adapter's own responseMeta signature
-  responseMeta?: (opts: any) => ResponseMetaResult;
+  responseMeta?: (opts: any) => ResponseMetaResult; // eslint-disable-line @typescript-eslint/no-explicit-any
 }
 
 export function wrapOptions<TContextOptions, O extends WrappableOptions<TContextOptions>>(

@@ -75,7 +75,7 @@ export function withIdempotencyKey<TData, TVariables>(
 /** The part of a @trpc/tanstack-react-query procedure (`trpc.notes.create`) this needs. */
 export interface MutationProcedureLike {
   // biome-ignore lint/suspicious/noExplicitAny: tRPC's own options and result types pass through untouched
-  mutationOptions: (opts?: any) => { mutationFn?: (variables: any, context: any) => Promise<any> };
+  mutationOptions: (opts?: any) => { mutationFn?: (variables: any, context: any) => Promise<any> }; // eslint-disable-line @typescript-eslint/no-explicit-any
 }
 
 /**

@@ -103,6 +103,7 @@ export function createIdempotency<
       type,
       getRawInput,
       next,
+      // A batched call's slot in the keys header; tRPC passes it from 11.10, hence the peer range.
       batchIndex,
       signal,
     }) {

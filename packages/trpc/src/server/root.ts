@@ -6,6 +6,6 @@ import type { TRPCRootObject } from '@trpc/server';
  */
 export type RootLike<TCtx extends object, TMeta extends object> = Pick<
   // biome-ignore lint/suspicious/noExplicitAny: any options and root types; only the middleware factory is used
-  TRPCRootObject<TCtx, TMeta, any, any>,
+  TRPCRootObject<TCtx, TMeta, any, any>, // eslint-disable-line @typescript-eslint/no-explicit-any
   'middleware'
 >;
