@@ -1,7 +1,7 @@
 // A faulty network between client and API, inside the test: per request it passes the exchange through, resets
 // the connection before forwarding (the server never sees it), or forwards it, waits for the whole answer and
 // then drops it (the server did the work; the client never hears). It records what it did to which key.
-import { createServer, request, type Server } from 'node:http';
+import { createServer, type IncomingMessage, request, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
 export type Fault = 'pass' | 'reset-before' | 'drop-after';
@@ -13,22 +13,34 @@ export interface FaultyProxy {
   close(): Promise<void>;
 }
 
-function keysOf(header: string | string[] | undefined): string[] {
+/** The keys idem's link sends: one per operation of a batch, in its keys header. */
+export function linkKeys(req: IncomingMessage): string[] {
   try {
-    return Object.values(JSON.parse(String(header ?? '{}')) as Record<string, string>);
+    return Object.values(
+      JSON.parse(String(req.headers['x-idempotency-keys'] ?? '{}')) as Record<string, string>,
+    );
   } catch {
     return [];
   }
 }
 
+/** The key a plain HTTP client sends in one header (e.g. seed 002's SDK: `Idempotency-Key`). */
+export const headerKey =
+  (name: string) =>
+  (req: IncomingMessage): string[] => {
+    const value = req.headers[name.toLowerCase()];
+    return typeof value === 'string' ? [value] : [];
+  };
+
 export async function startFaultyProxy(
   target: string,
   plan: (keys: string[], attempt: number) => Fault,
+  keysOf: (req: IncomingMessage) => string[] = linkKeys,
 ): Promise<FaultyProxy> {
   const upstream = new URL(target);
   const log = new Map<string, Fault[]>();
   const server: Server = createServer((req, res) => {
-    const keys = keysOf(req.headers['x-idempotency-keys']);
+    const keys = keysOf(req);
     const attempt = Math.max(0, ...keys.map((k) => log.get(k)?.length ?? 0));
     const fault = plan(keys, attempt);
     for (const k of keys) log.set(k, [...(log.get(k) ?? []), fault]);

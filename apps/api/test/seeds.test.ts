@@ -157,6 +157,36 @@ for (const provider of ['sqlite', 'postgresql'] as const) {
         expect(await h.api.db.contact.count({ where: { parentId: parent.id } })).toBe(1);
       });
 
+      it('N5: names and emails count as people mean them: a trailing space, a "José" composed otherwise (NFD) and an email in other case are the same contact', async () => {
+        const parent = { type: 'customer', id: uniqueKey('cust') };
+        const first = await h.post(
+          '/contacts',
+          { parent, name: 'Jos\u00e9 \u00c1lvarez', email: 'jose.alvarez@example.com' },
+          { 'Idempotency-Key': uniqueKey() },
+        );
+        expect(first.status).toBe(201);
+        const variants = [
+          { name: 'Jos\u00e9 \u00c1lvarez ', email: 'other-1@example.com' },
+          { name: 'Jose\u0301 A\u0301lvarez', email: 'other-2@example.com' },
+          { name: '  jose\u0301   a\u0301lvarez', email: 'other-3@example.com' },
+          { name: 'Someone Else', email: 'Jose.Alvarez@EXAMPLE.com' },
+        ];
+        for (const variant of variants) {
+          const res = await h.post('/contacts', { parent, ...variant }, { 'Idempotency-Key': uniqueKey() });
+          expect([res.status, res.json.error?.code], JSON.stringify(variant)).toEqual([
+            409,
+            'duplicate_contact',
+          ]);
+        }
+        const someoneElse = await h.post(
+          '/contacts',
+          { parent, name: 'Josefa \u00c1lvarez', email: 'josefa@example.com' },
+          { 'Idempotency-Key': uniqueKey() },
+        );
+        expect(someoneElse.status).toBe(201);
+        expect(await h.api.db.contact.count({ where: { parentId: parent.id } })).toBe(2);
+      });
+
       it('K5: a per-procedure key pattern is expressible (seed 001 source:event:target-type:target-id:action)', async () => {
         // The seed's format is a recommendation, so the route accepts any key; the pattern option is proven in
         // @idem/core (key.test.ts). Here: a key built from stable source facts round-trips as the scope of a note.
@@ -326,6 +356,27 @@ for (const provider of ['sqlite', 'postgresql'] as const) {
         await h.post('/v1/usage', usage(), { [header]: key });
         const res = await h.post('/v1/usage', usage(), { [header]: key });
         expect(res.status).toBe(400);
+      });
+
+      it('K8 (seed 003): an invalid request is 400; the same key and payload replay that 400; the corrected payload under it is refused; a new key runs (201)', async () => {
+        const key = uniqueKey();
+        const invalid = { ...usage(), quantity: -3 };
+        const first = await h.post('/v1/usage', invalid, { [header]: key });
+        expect([first.status, first.json.error.code]).toEqual([400, 'validation_error']);
+        // The same answer, byte for byte, its request id included: the stored one, not a second validation.
+        const again = await h.post('/v1/usage', invalid, { [header]: key });
+        expect(again.status).toBe(400);
+        expect(again.text).toBe(first.text);
+        const corrected = { ...invalid, quantity: 3 };
+        const refused = await h.post('/v1/usage', corrected, { [header]: key });
+        expect(refused.status).toBe(400);
+        expect(refused.json.error.idempotency.code).toBe('IDEMPOTENCY_KEY_REUSED');
+        const fresh = await h.post('/v1/usage', corrected, { [header]: uniqueKey() });
+        expect(fresh.status).toBe(201);
+        const rows = await h.api.db.usageRecord.findMany({
+          where: { internalUsageId: invalid.internal_usage_id },
+        });
+        expect(rows.map((r) => r.id)).toEqual([fresh.json.id]);
       });
 
       it('K4: concurrent duplicates are processed one after the other; the later ones get 409', async () => {

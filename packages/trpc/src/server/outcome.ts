@@ -21,6 +21,8 @@ interface StoredCause {
   code?: string;
   status?: number;
   details?: unknown;
+  /** A validator's issues (a stored validation failure, seed 003): the replay describes them as the first did. */
+  issues?: unknown[];
   retryAfterMs?: number;
   expiresAt?: number | null;
 }
@@ -41,12 +43,14 @@ export class ReplayedCause extends Error {
   readonly code?: string;
   readonly status?: number;
   readonly details?: unknown;
+  readonly issues?: unknown[];
   constructor(stored: StoredCause) {
     super(stored.message);
     this.name = stored.name;
     if (stored.code !== undefined) this.code = stored.code;
     if (stored.status !== undefined) this.status = stored.status;
     if (stored.details !== undefined) this.details = stored.details;
+    if (stored.issues !== undefined) this.issues = stored.issues;
   }
 }
 
@@ -58,19 +62,30 @@ export function errorStatus(error: TRPCError): number {
     : getHTTPStatusCodeFromError(error);
 }
 
+/** A JSON-safe copy, or undefined for what JSON cannot hold. */
+function jsonCopy(value: unknown): unknown {
+  try {
+    return JSON.parse(JSON.stringify(value)) as unknown;
+  } catch {
+    return undefined;
+  }
+}
+
 function storedCause(cause: unknown): StoredCause | null {
   if (!(cause instanceof Error)) return null;
   const c = cause as Error &
-    Partial<Record<'code' | 'status' | 'details' | 'retryAfterMs' | 'expiresAt', unknown>>;
+    Partial<Record<'code' | 'status' | 'details' | 'issues' | 'retryAfterMs' | 'expiresAt', unknown>>;
   const out: StoredCause = { name: c.name, message: c.message };
   if (typeof c.code === 'string') out.code = c.code;
   if (typeof c.status === 'number') out.status = c.status;
+  // Details or issues that are not JSON stay behind; the code, status and message still replay.
   if (c.details !== undefined) {
-    try {
-      out.details = JSON.parse(JSON.stringify(c.details)) as unknown;
-    } catch {
-      // Details that are not JSON stay behind; the code, status and message still replay.
-    }
+    const details = jsonCopy(c.details);
+    if (details !== undefined) out.details = details;
+  }
+  if (Array.isArray(c.issues)) {
+    const issues = jsonCopy(c.issues);
+    if (Array.isArray(issues)) out.issues = issues;
   }
   if (typeof c.retryAfterMs === 'number') out.retryAfterMs = c.retryAfterMs;
   if (typeof c.expiresAt === 'number' || c.expiresAt === null) out.expiresAt = c.expiresAt;
