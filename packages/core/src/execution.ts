@@ -64,7 +64,10 @@ export function startExecution<Tx>(
     ref,
     policy,
     record,
-    signal: lease.signal,
+    // Read through: the lease makes its AbortSignal only when someone asks for it.
+    get signal() {
+      return lease.signal;
+    },
     async complete(outcome, options: CompleteOptions<Tx> = {}) {
       lease.stop();
       const classified = { status: outcome.status, invalidRequest: options.invalidRequest ?? false };

@@ -39,12 +39,17 @@ export function callStateOf(ctx: unknown): CallState | undefined {
 }
 
 export function idempotencyContext(
-  fields: Pick<IdempotencyContext, 'key' | 'kind' | 'status' | 'reason' | 'signal'>,
+  fields: Pick<IdempotencyContext, 'key' | 'kind' | 'status' | 'reason'>,
+  signal: (() => AbortSignal) | undefined,
   state: CallState,
   http: HttpExchange | undefined,
 ): IdempotencyContext {
   const context: IdempotencyContext = {
     ...fields,
+    // Made on first read: most procedures never look, and an AbortSignal is not free.
+    get signal() {
+      return signal?.();
+    },
     setStatus(status) {
       state.response.status = status;
       if (http) http.status = status;

@@ -163,7 +163,8 @@ export function createIdempotency<
           return next({
             ctx: {
               idempotency: idempotencyContext(
-                { key: null, kind: null, status: 'unprotected', reason: null, signal: undefined },
+                { key: null, kind: null, status: 'unprotected', reason: null },
+                undefined,
                 { pending: state.pending, response: state.response },
                 http,
               ),
@@ -228,8 +229,8 @@ export function createIdempotency<
               kind: execution.ref.kind,
               status: 'created',
               reason: decision.reason,
-              signal: execution.signal,
             },
+            () => execution.signal,
             inner,
             http,
           );
