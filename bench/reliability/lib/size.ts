@@ -12,6 +12,8 @@ export const SIZE = FULL
       outageDownMs: 3_000,
       purgeKeys: 1_000_000,
       fuzzRuns: 2_000,
+      /** pg_terminate_backend under load: API processes, operations sent, ms between terminations. */
+      terminate: { processes: 4, operations: 13_000, everyMs: 1_000 },
     }
   : {
       storms: { 2: 30, 10: 15, 100: 6 } as Record<number, number>,
@@ -21,4 +23,5 @@ export const SIZE = FULL
       outageDownMs: 1_500,
       purgeKeys: 50_000,
       fuzzRuns: 300,
+      terminate: { processes: 3, operations: 400, everyMs: 250 },
     };

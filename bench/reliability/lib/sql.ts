@@ -7,8 +7,11 @@ export interface Sql {
   close(): Promise<void>;
 }
 
+/** The application_name of the harness's own connections, which fault injection leaves alone. */
+export const JUDGE_APPLICATION = 'idem-reliability-judge';
+
 export async function openSql(url: string): Promise<Sql> {
-  const pool = new pg.Pool({ connectionString: url, max: 2 });
+  const pool = new pg.Pool({ connectionString: url, max: 2, application_name: JUDGE_APPLICATION });
   // An idle client that loses its server (the outage suite stops PostgreSQL) must not end the test process.
   pool.on('error', () => {});
   return {

@@ -130,14 +130,18 @@ function listen(pool: PgPoolLike, channel: string): ChangeFeed & { close(): void
     (retry as { unref?: () => void }).unref?.();
   };
   const connect = async (): Promise<void> => {
+    let c: PgClientLike | undefined;
     try {
-      const c = await pool.connect();
+      c = await pool.connect();
       c.on('notification', onNotification);
       c.on('error', lost(c));
       await c.query({ text: `LISTEN "${channel.replace(/"/g, '""')}"` });
       if (closed) c.release(true);
       else client = c;
     } catch {
+      // A connection lost before its LISTEN stood goes back to the pool destroyed: kept checked out, each such
+      // loss would take one of the pool's clients for good, until none is left for the store's statements.
+      c?.release(true);
       schedule();
     }
   };
