@@ -1,10 +1,16 @@
 // The dashboard talks to the app's admin API only from the server (server components, actions, route handlers),
 // so nothing here is public. It uses idem's packages as any app would: built (dist), from their exports.
+// Built as Next's standalone output: the server and exactly the node_modules files it loads, which is what the
+// published package carries (scripts/standalone.mjs assembles it, bin/idem-dashboard.mjs serves it).
 import type { NextConfig } from 'next';
 
 const config: NextConfig = {
   reactStrictMode: true,
   poweredByHeader: false,
+  output: 'standalone',
+  // No next/image: without the optimiser the build needs no sharp, whose native binaries would tie the package
+  // to one platform.
+  images: { unoptimized: true },
   // A monorepo: trace files from the repository root, where the one lockfile is.
   outputFileTracingRoot: new URL('../..', import.meta.url).pathname,
   turbopack: { root: new URL('../..', import.meta.url).pathname },

@@ -15,6 +15,12 @@ export interface Consumer {
   exec(command: string, args: readonly string[], env?: Record<string, string>): Promise<string>;
   /** Starts `node <file>` in the consumer and resolves with the port it prints (`listening <port>`). */
   serve(file: string, env?: Record<string, string>): Promise<{ port: number; process: ChildProcess }>;
+  /** Starts any command (`npx idem-dashboard`, say) the same way; it and whatever it starts end with remove(). */
+  start(
+    command: string,
+    args: readonly string[],
+    env?: Record<string, string>,
+  ): Promise<{ port: number; process: ChildProcess }>;
   remove(): void;
 }
 
@@ -49,6 +55,34 @@ export async function installConsumer(
     Object.entries(tarballs).map(([name, path]) => [name, `file:${path}`]),
   );
   writeFileSync(manifestPath, `${JSON.stringify(manifest, null, 2)}\n`);
+  const consumer = consumerIn(dir);
+  await consumer.exec('npm', ['install', '--no-audit', '--no-fund', '--prefer-offline', '--loglevel=error']);
+  return consumer;
+}
+
+/**
+ * A fresh folder where `tarball` is installed the way its README says (`npm install <package>`), with nothing
+ * else: a package with a bin, such as the dashboard.
+ */
+export async function installTarball(name: string, tarball: string): Promise<Consumer> {
+  const dir = mkdtempSync(join(tmpdir(), `idem-${name}-`));
+  writeFileSync(
+    join(dir, 'package.json'),
+    `${JSON.stringify({ name: `idem-${name}-install`, private: true }, null, 2)}\n`,
+  );
+  const consumer = consumerIn(dir);
+  await consumer.exec('npm', [
+    'install',
+    '--no-audit',
+    '--no-fund',
+    '--prefer-offline',
+    '--loglevel=error',
+    tarball,
+  ]);
+  return consumer;
+}
+
+function consumerIn(dir: string): Consumer {
   const exec = async (command: string, args: readonly string[], env: Record<string, string> = {}) => {
     try {
       const { stdout, stderr } = await run(command, [...args], {
@@ -64,36 +98,47 @@ export async function installConsumer(
       );
     }
   };
-  await exec('npm', ['install', '--no-audit', '--no-fund', '--prefer-offline', '--loglevel=error']);
   const children: ChildProcess[] = [];
+  const start = (command: string, args: readonly string[], env: Record<string, string> = {}) =>
+    new Promise<{ port: number; process: ChildProcess }>((resolve, reject) => {
+      // A process group of its own, so remove() also ends what it started (npx runs the bin as a child).
+      const child = spawn(command, [...args], {
+        cwd: dir,
+        env: { ...process.env, NODE_OPTIONS: '', PORT: '0', ...env },
+        stdio: ['ignore', 'pipe', 'pipe'],
+        detached: true,
+      });
+      children.push(child);
+      let output = '';
+      const seen = (chunk: Buffer) => {
+        output += chunk.toString();
+        // A whole line: a chunk may end inside the number.
+        const port = /^listening (\d+)\r?\n/m.exec(output)?.[1];
+        if (port) resolve({ port: Number(port), process: child });
+      };
+      child.stdout.on('data', seen);
+      child.stderr.on('data', (chunk: Buffer) => {
+        output += chunk.toString();
+      });
+      child.once('exit', (code) =>
+        reject(new Error(`${[command, ...args].join(' ')} exited (${code}) before listening:\n${output}`)),
+      );
+    });
   return {
     dir,
     exec,
     serve(file, env = {}) {
-      return new Promise((resolve, reject) => {
-        const child = spawn(process.execPath, [file], {
-          cwd: dir,
-          env: { ...process.env, NODE_OPTIONS: '', PORT: '0', ...env },
-          stdio: ['ignore', 'pipe', 'pipe'],
-        });
-        children.push(child);
-        let output = '';
-        const seen = (chunk: Buffer) => {
-          output += chunk.toString();
-          const port = /listening (\d+)/.exec(output)?.[1];
-          if (port) resolve({ port: Number(port), process: child });
-        };
-        child.stdout.on('data', seen);
-        child.stderr.on('data', (chunk: Buffer) => {
-          output += chunk.toString();
-        });
-        child.once('exit', (code) =>
-          reject(new Error(`${file} exited (${code}) before listening:\n${output}`)),
-        );
-      });
+      return start(process.execPath, [file], env);
     },
+    start,
     remove() {
-      for (const child of children) child.kill('SIGKILL');
+      for (const child of children) {
+        try {
+          if (child.pid !== undefined) process.kill(-child.pid, 'SIGKILL');
+        } catch {
+          // Already gone.
+        }
+      }
       rmSync(dir, { recursive: true, force: true });
     },
   };

@@ -7,6 +7,8 @@ import { redirect, unstable_rethrow } from 'next/navigation';
 import { revalidatePath } from 'next/cache';
 import type { IdempotencyCallContext } from '@idem/trpc/client';
 import { adminApi, apiError, type PurgeJobView } from '../lib/api';
+import { loginAddress } from '../lib/client-address';
+import { config } from '../lib/config';
 import { safeReturn } from '../lib/return-path';
 import { currentStaff, endSession, type Session, startSession, validCsrf } from '../lib/session';
 import { checkLogin } from '../lib/users';
@@ -17,19 +19,10 @@ export interface LoginState {
   username: string;
 }
 
-/**
- * The signed-out visitor's address, for throttling logins: the one the dashboard's own server saw
- * (x-idem-client-address, which it sets and overwrites), else the nearest hop of X-Forwarded-For.
- */
+/** The signed-out visitor's address, as lib/client-address.ts decides it. */
 async function clientAddress(): Promise<string> {
   const h = await headers();
-  const own = h.get('x-idem-client-address');
-  if (own) return own;
-  const hops = (h.get('x-forwarded-for') ?? '')
-    .split(',')
-    .map((a) => a.trim())
-    .filter(Boolean);
-  return hops.at(-1) ?? 'unknown';
+  return loginAddress((name) => h.get(name), config().clientAddressFromFront);
 }
 
 export async function login(_: LoginState, form: FormData): Promise<LoginState> {

@@ -28,6 +28,11 @@ export interface DashboardConfig {
   readonly users: readonly StaffUser[];
   /** Whether the session cookie is marked Secure (HTTPS only). */
   readonly secureCookies: boolean;
+  /**
+   * Served by bin/idem-dashboard.mjs, which sets x-idem-client-address on every request from the connection (it
+   * sets IDEM_DASHBOARD_FRONT in its own process); anywhere else that header is a client's and is ignored.
+   */
+  readonly clientAddressFromFront: boolean;
 }
 
 /** The logins demo mode creates; production refuses them. */
@@ -113,6 +118,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>> = p
     users,
     secureCookies:
       env.IDEM_COOKIE_SECURE === undefined ? mode === 'production' : env.IDEM_COOKIE_SECURE === 'true',
+    clientAddressFromFront: env.IDEM_DASHBOARD_FRONT === '1',
   };
 }
 
