@@ -3,10 +3,7 @@
 // person it acts for comes with a role, and the role decides what they may do: support reads, admin also acts.
 import { sha256 } from '@noble/hashes/sha2.js';
 import { exchangeOf } from '@idem/trpc';
-
-/** The two roles staff have. */
-export const STAFF_ROLES = ['admin', 'support'] as const;
-export type StaffRole = (typeof STAFF_ROLES)[number];
+import type { StaffRole } from './roles.ts';
 
 /** The person behind an admin request. */
 export interface Staff {

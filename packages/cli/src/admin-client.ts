@@ -1,12 +1,11 @@
 // The typed client of the app's admin router, built the way idem's dashboard builds it: calls prefixed with the
 // mount path, actions sent through idem's own client link (one key per command, reused on its retries, so a
 // release or purge retried after a dropped response acts once), and the token and the person acting as headers.
-import type { AdminRouter } from '@idem/admin';
+import { type AdminRouter, mountedAt } from '@idem/admin/client';
 import { idempotencyHeaders, idempotencyLink } from '@idem/trpc/client';
 import { createTRPCClient, httpLink, type TRPCClient } from '@trpc/client';
 import superjson from 'superjson';
 import type { Connection } from './connection.ts';
-import { mountedAt } from './mounted-at.ts';
 
 export type AdminClient = TRPCClient<AdminRouter>;
 

@@ -2,7 +2,7 @@
 // endpoint, the path the router is mounted at, the app's transformer, and the admin token (tokenAccess) with the
 // person acting and their role, which the app checks and writes into its audit log.
 import { userInfo } from 'node:os';
-import type { StaffRole } from '@idem/admin';
+import { STAFF_ROLES, type StaffRole } from '@idem/admin/client';
 import { CliError } from './cli-error.ts';
 import type { CliEnv } from './env.ts';
 
@@ -27,9 +27,6 @@ export interface Connection {
   readonly actor: string;
   readonly role: StaffRole;
 }
-
-// The admin router's roles (@idem/admin's STAFF_ROLES), kept here so resolving a connection loads nothing of it.
-const STAFF_ROLES = ['admin', 'support'] as const satisfies readonly StaffRole[];
 
 /** idem's demo API (`npm start`), so the CLI works there with only the token set. */
 export const DEFAULT_ADMIN_URL = 'http://127.0.0.1:4000/trpc';
