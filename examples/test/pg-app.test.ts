@@ -204,6 +204,37 @@ describe('an app of its own on PostgreSQL, supported by the installed dashboard'
     }
   });
 
+  it('D1/D2/D5 through the installed `idem` CLI: migrate is a no-op, keys are found and shown, support cannot act', async () => {
+    // The support CLI, as the app's developers installed it (a devDependency), with the read-only token.
+    const cli = (args: string[], env: Record<string, string> = {}) =>
+      app.exec('npx', ['idem', ...args], {
+        IDEM_ADMIN_URL: `${api}/trpc`,
+        IDEM_ADMIN_TOKEN: READ_ONLY_TOKEN,
+        IDEM_ADMIN_ACTOR: 'sam',
+        NO_COLOR: '1',
+        ...env,
+      });
+
+    expect(await cli(['migrate', '--database', database.url])).toMatch(/Nothing to apply/);
+
+    const found = JSON.parse(await cli(['keys', 'find', '--caller', 'acme', '--json'])) as {
+      items: { key: string; procedure: string }[];
+    };
+    expect(found.items.map((k) => k.key).sort()).toEqual(['pay-order-1', `paymentId=${paymentId}`].sort());
+
+    const story = await cli(['keys', 'show', 'pay-order-1', '--caller', 'acme']);
+    expect(story).toContain('conflict');
+    expect(story).toMatch(/-.*1250/);
+    expect(story).toMatch(/\+.*9900/);
+
+    // The read-only token acts as support whatever it claims: a release is refused, with its own exit code.
+    const refused = await cli(['keys', 'release', 'pay-order-1', '--caller', 'acme', '--role', 'admin']).then(
+      () => null,
+      (error: Error) => error.message,
+    );
+    expect(refused).toMatch(/idem: .*(not allowed|role|admin)/i);
+  });
+
   it('the login throttle counts the address the dashboard saw, not one a client writes in x-idem-client-address', async () => {
     const { port } = await dashboard.start('npx', ['idem-dashboard'], {
       IDEM_MODE: 'production',

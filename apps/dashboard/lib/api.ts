@@ -3,7 +3,7 @@
 // travel with every call, so the app can refuse support staff's actions, refuse a signed-out session (in every
 // dashboard process) and write who acted into the audit log.
 import 'server-only';
-import { type AdminRouter, mountedAt } from '@idem/admin';
+import { type AdminRouter, mountedAt } from '@idem/admin/client';
 import { idempotencyHeaders, idempotencyLink } from '@idem/trpc/client';
 import { createTRPCClient, httpLink, TRPCClientError } from '@trpc/client';
 import type { inferRouterOutputs } from '@trpc/server';

@@ -19,7 +19,10 @@ export interface PgQueryable {
 export interface PgClientLike extends PgQueryable {
   release(destroy?: boolean | Error): void;
   on(event: 'error', listener: (error: Error) => void): unknown;
-  on(event: 'notification', listener: (message: { channel: string; payload?: string }) => void): unknown;
+  on(
+    event: 'notification',
+    listener: (message: { channel: string; payload?: string | undefined }) => void,
+  ): unknown;
   removeListener(event: 'error', listener: (error: Error) => void): unknown;
 }
 
@@ -111,7 +114,7 @@ function listen(pool: PgPoolLike, channel: string): ChangeFeed & { close(): void
   let retry: ReturnType<typeof setTimeout> | null = null;
   // Settled when a LISTEN stands, or when one attempt failed (waiters then rely on their timeout).
   let standing: Promise<void> | null = null;
-  const onNotification = (message: { channel: string; payload?: string }) => {
+  const onNotification = (message: { channel: string; payload?: string | undefined }) => {
     if (message.channel !== channel || message.payload === undefined) return;
     for (const listener of listeners) listener(message.payload);
   };
