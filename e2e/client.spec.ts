@@ -1,5 +1,6 @@
 // idem's client in a real browser (Debian's Chromium): the link bundled for the web, its journal in
-// localStorage, a response lost after the server did the work, and a page reloaded with an operation pending.
+// localStorage, a response lost after the server did the work, a page reloaded with an operation pending, and
+// TanStack Query's own retries keeping one key per mutate() through @idem/trpc/tanstack.
 import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { createServer, request, type Server } from 'node:http';
@@ -8,10 +9,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { expect, type Page, test } from '@playwright/test';
+import Database from 'better-sqlite3';
 import { build } from 'esbuild';
 
 let api: ChildProcess;
 let apiUrl: URL;
+let apiDatabase: string;
 let server: Server;
 let origin: string;
 
@@ -19,6 +22,7 @@ let origin: string;
 function startApi(): Promise<URL> {
   const main = fileURLToPath(new URL('../apps/api/src/main.ts', import.meta.url));
   const database = join(mkdtempSync(join(tmpdir(), 'idem-web-client-')), 'api.db');
+  apiDatabase = database;
   api = spawn(process.execPath, ['--conditions=idem-source', '--import', 'tsx', main], {
     env: {
       ...process.env,
@@ -40,18 +44,34 @@ function startApi(): Promise<URL> {
   });
 }
 
-// A tiny web app: one page and its bundle, with /trpc passed through to the API on the same origin.
-test.beforeAll(async () => {
-  apiUrl = await startApi();
-  const bundle = await build({
-    entryPoints: [fileURLToPath(new URL('./fixtures/browser-client.ts', import.meta.url))],
+/** The fixture bundled for the web as an app ships it (the packages' dist/, as users install them). */
+async function bundle(fixture: string): Promise<string> {
+  const built = await build({
+    entryPoints: [fileURLToPath(new URL(`./fixtures/${fixture}`, import.meta.url))],
     bundle: true,
     format: 'esm',
     platform: 'browser',
     target: 'chrome120',
     write: false,
   });
-  const js = bundle.outputFiles[0]!.text;
+  return built.outputFiles[0]!.text;
+}
+
+/** What the API's database holds: the judge of how many times a mutation ran. */
+function workflowRuns(subscriberId: string): string[] {
+  const db = new Database(apiDatabase, { readonly: true });
+  try {
+    const rows = db.prepare('SELECT id FROM workflow_runs WHERE subscriber_id = ?').all(subscriberId);
+    return (rows as { id: string }[]).map((r) => r.id);
+  } finally {
+    db.close();
+  }
+}
+
+// A tiny web app: two pages and their bundles, with /trpc passed through to the API on the same origin.
+test.beforeAll(async () => {
+  apiUrl = await startApi();
+  const [js, tanstackJs] = await Promise.all([bundle('browser-client.ts'), bundle('tanstack-client.ts')]);
   server = createServer((req, res) => {
     if (req.url?.startsWith('/trpc/')) {
       const upstream = request(
@@ -64,13 +84,14 @@ test.beforeAll(async () => {
       req.pipe(upstream);
       return;
     }
-    if (req.url === '/app.js') {
-      res.writeHead(200, { 'content-type': 'text/javascript' }).end(js);
+    if (req.url === '/app.js' || req.url === '/tanstack.js') {
+      res.writeHead(200, { 'content-type': 'text/javascript' }).end(req.url === '/app.js' ? js : tanstackJs);
       return;
     }
+    const script = req.url === '/tanstack' ? '/tanstack.js' : '/app.js';
     res
       .writeHead(200, { 'content-type': 'text/html' })
-      .end('<!doctype html><title>app</title><script type="module" src="/app.js"></script>');
+      .end(`<!doctype html><title>app</title><script type="module" src="${script}"></script>`);
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
@@ -159,4 +180,45 @@ test('C3: an operation journaled in localStorage by a page that went away is fin
   expect(again.info?.replayed).toBe(true);
   expect(again.result.transactionId).toBe(resumed[0]!.data!.transactionId);
   expect(await page.evaluate(() => (window as unknown as { idem: Idem }).idem.pending())).toEqual([]);
+});
+
+type TanStack = {
+  trigger(subscriber: string): Promise<{
+    result: { transactionId: string };
+    info?: { key: string; replayed: boolean; attempts: number };
+    attempts: number;
+    keyOfMutate?: string;
+  }>;
+};
+
+test('C1/C5: TanStack Query retries a mutation whose answer was lost with the same key (@idem/trpc/tanstack): it ran once, the retry is its replay', async ({
+  page,
+}) => {
+  await page.goto(`${origin}/tanstack`);
+  await page.waitForFunction(() => 'tanstack' in window);
+  const sent: (string | undefined)[] = [];
+  await page.route('**/trpc/novu.events.trigger**', async (route) => {
+    sent.push(route.request().headers()['x-idempotency-keys']);
+    if (sent.length === 1) {
+      await route.fetch(); // the server runs the mutation…
+      await route.abort('connectionreset'); // …and its answer never arrives
+      return;
+    }
+    await route.continue();
+  });
+  const subscriber = `tanstack-${Date.now()}`;
+  const outcome = await page.evaluate(
+    (s) => (window as unknown as { tanstack: TanStack }).tanstack.trigger(s),
+    subscriber,
+  );
+  // TanStack called the mutation function twice (its retry), and both attempts carried the same key.
+  expect(outcome.attempts).toBe(2);
+  expect(sent).toHaveLength(2);
+  expect(sent[1]).toBe(sent[0]);
+  const key = Object.values(JSON.parse(sent[0]!) as Record<string, string>)[0];
+  expect(key).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-/);
+  expect(outcome.keyOfMutate).toBe(key);
+  // The second attempt got the first one's stored outcome, and the database holds one run.
+  expect(outcome.info).toMatchObject({ key, replayed: true });
+  expect(workflowRuns(subscriber)).toEqual([outcome.result.transactionId]);
 });
