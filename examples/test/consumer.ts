@@ -15,11 +15,15 @@ export interface Consumer {
   exec(command: string, args: readonly string[], env?: Record<string, string>): Promise<string>;
   /** Starts `node <file>` in the consumer and resolves with the port it prints (`listening <port>`). */
   serve(file: string, env?: Record<string, string>): Promise<{ port: number; process: ChildProcess }>;
-  /** Starts any command (`npx idem-dashboard`, say) the same way; it and whatever it starts end with remove(). */
+  /**
+   * Starts any command (`npx idem-dashboard`, say) the same way; it and whatever it starts end with remove().
+   * `ready` is the line that says it listens (default `listening <port>`; without a port group, PORT's).
+   */
   start(
     command: string,
     args: readonly string[],
     env?: Record<string, string>,
+    ready?: RegExp,
   ): Promise<{ port: number; process: ChildProcess }>;
   remove(): void;
 }
@@ -99,7 +103,12 @@ function consumerIn(dir: string): Consumer {
     }
   };
   const children: ChildProcess[] = [];
-  const start = (command: string, args: readonly string[], env: Record<string, string> = {}) =>
+  const start = (
+    command: string,
+    args: readonly string[],
+    env: Record<string, string> = {},
+    ready: RegExp = /^listening (\d+)\r?\n/m,
+  ) =>
     new Promise<{ port: number; process: ChildProcess }>((resolve, reject) => {
       // A process group of its own, so remove() also ends what it started (npx runs the bin as a child).
       const child = spawn(command, [...args], {
@@ -112,9 +121,10 @@ function consumerIn(dir: string): Consumer {
       let output = '';
       const seen = (chunk: Buffer) => {
         output += chunk.toString();
-        // A whole line: a chunk may end inside the number.
-        const port = /^listening (\d+)\r?\n/m.exec(output)?.[1];
-        if (port) resolve({ port: Number(port), process: child });
+        // A whole line: a chunk may end inside the number. A server that does not print its port (next start)
+        // was given one in PORT.
+        const match = ready.exec(output);
+        if (match) resolve({ port: Number(match[1] ?? env.PORT), process: child });
       };
       child.stdout.on('data', seen);
       child.stderr.on('data', (chunk: Buffer) => {
