@@ -12,8 +12,8 @@ export const SIZE = FULL
       outageDownMs: 3_000,
       purgeKeys: 1_000_000,
       fuzzRuns: 2_000,
-      /** pg_terminate_backend under load: API processes, operations sent, ms between terminations. */
-      terminate: { processes: 4, operations: 13_000, everyMs: 1_000 },
+      /** pg_terminate_backend under load: API processes, operations (at least), every ms, rounds (at least). */
+      terminate: { processes: 4, operations: 13_000, everyMs: 1_000, rounds: 30 },
     }
   : {
       storms: { 2: 30, 10: 15, 100: 6 } as Record<number, number>,
@@ -23,5 +23,5 @@ export const SIZE = FULL
       outageDownMs: 1_500,
       purgeKeys: 50_000,
       fuzzRuns: 300,
-      terminate: { processes: 3, operations: 400, everyMs: 250 },
+      terminate: { processes: 3, operations: 400, everyMs: 250, rounds: 20 },
     };
