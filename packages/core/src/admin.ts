@@ -6,6 +6,13 @@
 // lease running, by the same clock that decides begin().
 import type { IdemEvent, IdemEventType } from './events.ts';
 import type { KeyKind, KeyRecord } from './record.ts';
+import {
+  fieldTerm,
+  type LoggedRequest,
+  naturalTerm,
+  REQUEST_DECISIONS,
+  type RequestDecision,
+} from './requests.ts';
 import type { IdempotencyStore, KeyRef } from './store.ts';
 
 /**
@@ -19,6 +26,27 @@ export const KEY_STATES: readonly KeyState[] = ['in_flight', 'completed', 'faile
 
 /** Which end of the list comes first. Keys sort by id, and ids are UUIDv7, so this is creation order. */
 export type SortOrder = 'newest' | 'oldest';
+
+/** A payload field and the value it must have (`order_id = ord_1`); nested fields dotted (`to.subscriberId`). */
+export interface FieldMatch {
+  readonly name: string;
+  readonly value: string;
+}
+
+/**
+ * How a free-text search matches. `exact`: a key, a request id or a natural id value exactly as given (indexed).
+ * `contains`: also keys and natural ids that contain the text (a scan: slower on large stores).
+ */
+export type TextMatch = 'exact' | 'contains';
+
+/** How many matched: exactly, at least (counting stopped), or as the database's planner estimates. */
+export interface Total {
+  readonly value: number;
+  readonly relation: 'exact' | 'at_least' | 'estimate';
+}
+
+/** Matches are counted one by one up to this many; beyond, a store estimates or says "at least". */
+export const COUNT_LIMIT = 10_000;
 
 /** Filters for finding keys (D1); every field optional, all given ones must hold. */
 export interface KeySearch {
@@ -39,6 +67,24 @@ export interface KeySearch {
   readonly createdFrom?: number;
   /** Created strictly before this time (ms since the epoch). */
   readonly createdTo?: number;
+  /**
+   * What a customer quotes: the key, a natural id or one of its values, or (through the request log) the id of a
+   * request made under the key. See TextMatch.
+   */
+  readonly text?: string;
+  readonly textMatch?: TextMatch;
+  /** Keys of any of these callers (an empty list finds nothing). */
+  readonly scopes?: readonly string[];
+  /** Keys of any of these procedures (an empty list finds nothing). */
+  readonly procedures?: readonly string[];
+  /** A stored outcome whose status is at least this. */
+  readonly statusFrom?: number;
+  /** A stored outcome whose status is at most this. */
+  readonly statusTo?: number;
+  /** Keys a logged request of which carried every one of these payload fields. */
+  readonly fields?: readonly FieldMatch[];
+  /** Count the matches too (see Total). */
+  readonly count?: boolean;
   readonly order?: SortOrder;
   /** The `nextCursor` of the previous page. */
   readonly cursor?: string;
@@ -52,6 +98,103 @@ export interface KeyPage {
   readonly nextCursor: string | null;
   /** The store's clock when it answered: judge expiry and leases of these items by it. */
   readonly now: number;
+  /** How many keys match, when `count` was asked for. */
+  readonly total?: Total | null;
+}
+
+/** Filters for finding logged requests (D1, D7); every field optional, all given ones must hold. */
+export interface RequestSearch {
+  /** A request id, a key, or a natural id value, exactly; with `contains`, also keys and natural ids containing it. */
+  readonly text?: string;
+  readonly textMatch?: TextMatch;
+  readonly scopes?: readonly string[];
+  readonly procedures?: readonly string[];
+  /** Where it came in, exactly as logged (`POST /v1/usage`). */
+  readonly route?: string;
+  readonly kind?: KeyKind;
+  readonly decisions?: readonly RequestDecision[];
+  readonly statusFrom?: number;
+  readonly statusTo?: number;
+  /** Requests whose payload carried every one of these fields. */
+  readonly fields?: readonly FieldMatch[];
+  /** Requests made under this key record. */
+  readonly keyId?: string;
+  /** Any of these request ids (a key's story looks its requests up this way). */
+  readonly requestIds?: readonly string[];
+  /** Decided at or after this time (ms since the epoch). */
+  readonly from?: number;
+  /** Decided strictly before this time. */
+  readonly to?: number;
+  readonly count?: boolean;
+  readonly order?: SortOrder;
+  readonly cursor?: string;
+  readonly limit?: number;
+}
+
+export interface RequestPage {
+  readonly items: readonly LoggedRequest[];
+  readonly nextCursor: string | null;
+  readonly now: number;
+  readonly total: Total | null;
+}
+
+/** Requests per decision during one bucket of time. */
+export type RequestBucket = { readonly start: number } & Readonly<Record<RequestDecision, number>>;
+
+/** Requests and what was decided for them over a window (the overview, D4): one count per request, not per key. */
+export interface RequestStats {
+  readonly now: number;
+  readonly from: number;
+  readonly bucketMs: number;
+  readonly buckets: readonly RequestBucket[];
+  readonly totals: Readonly<Record<RequestDecision, number>> & { readonly requests: number };
+}
+
+/**
+ * Possible duplicates (D6). `payload`: the same caller and procedure sent the same payload (fingerprint) under
+ * different keys, or under none, within the window: the double charge of a client that minted a new key per retry.
+ * `natural`: the same natural key seen more than once (a recognised external_id, a repeated execution_id), or a
+ * request refused as a duplicate of another key's resource (N5).
+ */
+export type DuplicateKind = 'payload' | 'natural';
+
+export interface DuplicateQuery {
+  readonly kind: DuplicateKind;
+  /** How far back, ending now (default 24 h, at most 31 days). */
+  readonly windowMs?: number;
+  /** The `nextCursor` of the previous page. */
+  readonly cursor?: string;
+  /** Groups per page, 1–200 (default 50). */
+  readonly limit?: number;
+  /** Count every group in the window too. */
+  readonly count?: boolean;
+}
+
+export interface DuplicateGroup {
+  /** The newest request's id: a group's place in the list. */
+  readonly id: string;
+  readonly kind: DuplicateKind;
+  readonly scope: string;
+  readonly procedure: string;
+  /** What the requests share: the payload's fingerprint, or the natural key. */
+  readonly fingerprint: string | null;
+  readonly key: string | null;
+  readonly naturalId: string | null;
+  readonly requests: number;
+  /** Distinct keys among them (a request without a key counts as one of its own). */
+  readonly keys: number;
+  readonly firstSeen: number;
+  readonly lastSeen: number;
+  /** Newest first, at most 20. */
+  readonly members: readonly LoggedRequest[];
+}
+
+export interface DuplicatePage {
+  readonly items: readonly DuplicateGroup[];
+  readonly nextCursor: string | null;
+  readonly now: number;
+  readonly from: number;
+  readonly total: number | null;
 }
 
 /** Everything known about one key (D2): its record if it still exists, and its events, newest first. */
@@ -202,6 +345,14 @@ export interface JobUpdate {
 /** The read side for support staff, the audit log, staff jobs and shared staff state. */
 export interface IdempotencyAdmin {
   searchKeys(query: KeySearch): Promise<KeyPage>;
+  /** Logged requests, newest first (D1, D7); empty for a store that keeps no request log. */
+  searchRequests(query: RequestSearch): Promise<RequestPage>;
+  /** Requests per decision over a window (D4): the overview's counts. */
+  requestStats(query?: StatsQuery): Promise<RequestStats>;
+  /** Possible duplicates over a window, groups newest first (D6). */
+  duplicates(query: DuplicateQuery): Promise<DuplicatePage>;
+  /** The procedures keys or logged requests name (at most 500), for resolving the names staff type. */
+  procedures(): Promise<string[]>;
   keyById(id: string): Promise<KeyRecord | undefined>;
   /** Undefined when neither a record nor any event is known for the target. */
   keyStory(target: StoryTarget, options?: { eventLimit?: number }): Promise<KeyStory | undefined>;
@@ -411,3 +562,177 @@ export function prefixUpperBound(prefix: string): string | null {
 /** A key's identity as one readable line, for the audit log's target. */
 export const describeRef = (ref: KeyRef): string =>
   `${ref.scope} · ${ref.procedure} · ${ref.kind === 'key' ? '' : `${ref.kind} `}${ref.key}`;
+
+/** A count as reported: exact up to COUNT_LIMIT, "at least" beyond. */
+export const countedTotal = (n: number): Total =>
+  n > COUNT_LIMIT ? { value: COUNT_LIMIT, relation: 'at_least' } : { value: n, relation: 'exact' };
+
+/** Whether a logged request matches a free-text search (see TextMatch). */
+export function requestMatchesText(r: LoggedRequest, text: string, match: TextMatch = 'exact'): boolean {
+  if (r.requestId === text || r.key === text || r.terms.includes(naturalTerm(text))) return true;
+  return match === 'contains' && (r.key.includes(text) || (r.naturalId?.includes(text) ?? false));
+}
+
+/** Whether a logged request passes a search's filters (and its cursor). */
+export function matchesRequestSearch(r: LoggedRequest, q: RequestSearch): boolean {
+  if (q.text !== undefined && q.text !== '' && !requestMatchesText(r, q.text, q.textMatch)) return false;
+  if (q.scopes !== undefined && !q.scopes.includes(r.scope)) return false;
+  if (q.procedures !== undefined && !q.procedures.includes(r.procedure)) return false;
+  if (q.route !== undefined && r.route !== q.route) return false;
+  if (q.kind !== undefined && r.kind !== q.kind) return false;
+  if (q.decisions !== undefined && !q.decisions.includes(r.decision)) return false;
+  if (q.statusFrom !== undefined && (r.status === null || r.status < q.statusFrom)) return false;
+  if (q.statusTo !== undefined && (r.status === null || r.status > q.statusTo)) return false;
+  if (q.fields !== undefined && !q.fields.every((f) => r.terms.includes(fieldTerm(f.name, f.value))))
+    return false;
+  if (q.keyId !== undefined && r.keyId !== q.keyId) return false;
+  if (q.requestIds !== undefined && (r.requestId === null || !q.requestIds.includes(r.requestId)))
+    return false;
+  if (q.from !== undefined && r.at < q.from) return false;
+  if (q.to !== undefined && r.at >= q.to) return false;
+  if (q.cursor !== undefined) {
+    if (q.order === 'oldest' ? r.id <= q.cursor : r.id >= q.cursor) return false;
+  }
+  return true;
+}
+
+/**
+ * The key ids a key search reaches through the request log: keys a request of which has the searched request id
+ * or natural value (`text`), or carried every searched field (`fields`). Undefined where the search asks neither.
+ */
+export function keyIdsFromRequests(
+  requests: Iterable<LoggedRequest>,
+  q: Pick<KeySearch, 'text' | 'fields'>,
+): { text: Set<string> | undefined; fields: Set<string> | undefined } {
+  const text = q.text !== undefined && q.text !== '' ? new Set<string>() : undefined;
+  const fields = q.fields !== undefined ? new Set<string>() : undefined;
+  const natural = text === undefined ? '' : naturalTerm(q.text!);
+  const wanted = q.fields?.map((f) => fieldTerm(f.name, f.value)) ?? [];
+  for (const r of requests) {
+    if (r.keyId === null) continue;
+    if (text !== undefined && (r.requestId === q.text || r.terms.includes(natural))) text.add(r.keyId);
+    if (fields !== undefined && wanted.every((t) => r.terms.includes(t))) fields.add(r.keyId);
+  }
+  return { text, fields };
+}
+
+/**
+ * Whether a record passes the key search's filters that the request log answers (see keyIdsFromRequests) and its
+ * free text, besides matchesSearch's.
+ */
+export function matchesKeySearchExtras(
+  record: KeyRecord,
+  q: KeySearch,
+  viaRequests: { text: Set<string> | undefined; fields: Set<string> | undefined },
+): boolean {
+  if (q.text !== undefined && q.text !== '') {
+    const t = q.text;
+    const exact = record.key === t || record.naturalId === t || (viaRequests.text?.has(record.id) ?? false);
+    const contains =
+      q.textMatch === 'contains' && (record.key.includes(t) || (record.naturalId?.includes(t) ?? false));
+    if (!exact && !contains) return false;
+  }
+  if (viaRequests.fields !== undefined && !viaRequests.fields.has(record.id)) return false;
+  if (q.scopes !== undefined && !q.scopes.includes(record.scope)) return false;
+  if (q.procedures !== undefined && !q.procedures.includes(record.procedure)) return false;
+  const status = record.outcome?.status;
+  if (q.statusFrom !== undefined && (status === undefined || status < q.statusFrom)) return false;
+  if (q.statusTo !== undefined && (status === undefined || status > q.statusTo)) return false;
+  return true;
+}
+
+const zeroDecisions = (): Record<RequestDecision, number> =>
+  Object.fromEntries(REQUEST_DECISIONS.map((d) => [d, 0])) as Record<RequestDecision, number>;
+
+/**
+ * The buckets of a request-statistics window ending at `now` (aligned like statsCounter's), for a store to fill
+ * request by request or with counts its database grouped.
+ */
+export function requestStatsCounter(now: number, query?: StatsQuery) {
+  const { windowMs, bucketMs } = statsWindow(query);
+  const { from, count } = bucketRange(now, windowMs, bucketMs);
+  const buckets = Array.from({ length: count }, (_, i) => ({
+    start: from + i * bucketMs,
+    ...zeroDecisions(),
+  }));
+  const totals = zeroDecisions();
+  const add = (decision: string, index: number, n = 1): void => {
+    if (!(REQUEST_DECISIONS as readonly string[]).includes(decision)) return;
+    const d = decision as RequestDecision;
+    buckets[Math.min(Math.max(index, 0), buckets.length - 1)]![d] += n;
+    totals[d] += n;
+  };
+  return {
+    from,
+    bucketMs,
+    add,
+    /** Counts one request, if it falls in `[from, now]`. */
+    request(r: Pick<LoggedRequest, 'at' | 'decision'>): void {
+      if (r.at >= from && r.at <= now) add(r.decision, Math.floor((r.at - from) / bucketMs));
+    },
+    result(): RequestStats {
+      const requests = REQUEST_DECISIONS.reduce((n, d) => n + totals[d], 0);
+      return { now, from, bucketMs, buckets, totals: { ...totals, requests } };
+    },
+  };
+}
+
+/** The window of a duplicates query: from `now - windowMs` (default 24 h, at most 31 days) to now. */
+export function duplicateWindow(now: number, query: Pick<DuplicateQuery, 'windowMs'>): number {
+  const windowMs = Math.min(Math.max(Math.floor(query.windowMs ?? 24 * HOUR_MS), 60_000), MAX_WINDOW_MS);
+  return now - windowMs;
+}
+
+/** Members kept per duplicate group. */
+export const GROUP_MEMBERS = 20;
+
+/** Requests that can be possible duplicates of a kind (see DuplicateKind), and the identity they share. */
+export function duplicateIdentity(r: LoggedRequest, kind: DuplicateKind): string | null {
+  if (kind === 'payload') {
+    return (r.decision === 'first_call' || r.decision === 'unprotected') &&
+      r.kind === 'key' &&
+      r.fingerprint !== null
+      ? `${r.scope}\u0000${r.procedure}\u0000${r.fingerprint}`
+      : null;
+  }
+  if (r.decision === 'duplicate') return `${r.scope}\u0000${r.procedure}\u0000dup\u0000${r.naturalId ?? ''}`;
+  return r.kind === 'natural' ? `${r.scope}\u0000${r.procedure}\u0000key\u0000${r.key}` : null;
+}
+
+/**
+ * Groups requests (of the window) into possible duplicates, newest group first: the reference the memory and Redis
+ * stores compute directly and the SQL store's queries must agree with.
+ */
+export function duplicateGroups(requests: Iterable<LoggedRequest>, kind: DuplicateKind): DuplicateGroup[] {
+  const byIdentity = new Map<string, LoggedRequest[]>();
+  for (const r of requests) {
+    const identity = duplicateIdentity(r, kind);
+    if (identity === null) continue;
+    const list = byIdentity.get(identity);
+    if (list === undefined) byIdentity.set(identity, [r]);
+    else list.push(r);
+  }
+  const groups: DuplicateGroup[] = [];
+  for (const list of byIdentity.values()) {
+    list.sort((a, b) => (a.id < b.id ? 1 : a.id > b.id ? -1 : 0));
+    const keys = new Set(list.map((r) => (r.key === '' ? `#${r.id}` : r.key))).size;
+    const newest = list[0]!;
+    // A natural duplicate refused (N5) is one on its own; a natural key, once seen again.
+    if (kind === 'payload' ? keys < 2 : newest.decision !== 'duplicate' && list.length < 2) continue;
+    groups.push({
+      id: newest.id,
+      kind,
+      scope: newest.scope,
+      procedure: newest.procedure,
+      fingerprint: kind === 'payload' ? newest.fingerprint : null,
+      key: kind === 'natural' && newest.decision !== 'duplicate' ? newest.key : null,
+      naturalId: kind === 'natural' ? newest.naturalId : null,
+      requests: list.length,
+      keys,
+      firstSeen: Math.min(...list.map((r) => r.at)),
+      lastSeen: Math.max(...list.map((r) => r.at)),
+      members: list.slice(0, GROUP_MEMBERS),
+    });
+  }
+  return groups.sort((a, b) => (a.id < b.id ? 1 : a.id > b.id ? -1 : 0));
+}

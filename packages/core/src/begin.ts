@@ -22,6 +22,8 @@ export interface BeginContext extends ExecutionContext {
   readonly maxStoredPayloadBytes: number;
   /** An engine-wide lease that replaces every policy's (EngineOptions.leaseMs). */
   readonly leaseMs: number | undefined;
+  /** The store's clock minus this process's, kept current from every answer of the store. */
+  readonly clock: { skew: number };
 }
 
 function payloadBytes(fp: Fingerprint, raw: string | Uint8Array | undefined): number {
@@ -56,7 +58,22 @@ export async function begin<Tx>(context: BeginContext, request: BeginRequest): P
 
   const checked = checkKey(request.key, policy.key);
   if (!checked.ok) return refuse(checked.code, checked.message);
-  if (checked.key === null) return { kind: 'unprotected' };
+  if (checked.key === null) {
+    // Unprotected calls are not compared with anything; their fingerprint is worked out only if the request log
+    // asks for it (possible duplicates under no key, D6).
+    let unprotectedFp: string | null | undefined;
+    return {
+      kind: 'unprotected',
+      fingerprint: () => {
+        try {
+          unprotectedFp ??= fingerprint(request.payload, policy.fingerprint).hash;
+        } catch {
+          unprotectedFp = null;
+        }
+        return unprotectedFp;
+      },
+    };
+  }
 
   let fp: Fingerprint;
   try {
@@ -107,6 +124,7 @@ export async function begin<Tx>(context: BeginContext, request: BeginRequest): P
   let waited = false;
   for (;;) {
     const { answer, now } = await guard('begin', () => store.begin(input));
+    context.clock.skew = now - Date.now();
     switch (answer.kind) {
       case 'execute': {
         const { record, reason } = answer;

@@ -60,7 +60,11 @@ export interface CompleteOptions<Tx = never> {
 
 export type Decision<Tx = never> =
   /** No key and the policy does not require one: run without protection (K6). */
-  | { readonly kind: 'unprotected' }
+  | {
+      readonly kind: 'unprotected';
+      /** The payload's fingerprint under the policy, worked out on first call (for the request log, D6). */
+      fingerprint(): string | null;
+    }
   /** Refused before running: a bad key (K5, K6) or payload. Never stored (K8). */
   | { readonly kind: 'invalid'; readonly code: IdemErrorCode; readonly message: string }
   | { readonly kind: 'execute'; readonly reason: ExecuteReason; readonly execution: Execution<Tx> }

@@ -159,7 +159,7 @@ describe('engine', () => {
       kind: 'invalid',
       code: 'KEY_MISSING',
     });
-    expect(await engine.begin(request({}, {}, null))).toEqual({ kind: 'unprotected' });
+    expect(await engine.begin(request({}, {}, null))).toMatchObject({ kind: 'unprotected' });
     expect((store as unknown as { size: number }).size).toBe(0);
   });
 
@@ -175,6 +175,89 @@ describe('engine', () => {
       procedure: 'orders.create',
       requestId: 'req-1',
     });
+  });
+
+  it('D7: a request is logged as answered: redacted, bounded, searchable by its fields, stamped with the store clock', async () => {
+    const { store, engine } = setup({ clock: () => 1_000_000 });
+    const decision = await engine.begin(request());
+    const run = execution(decision);
+    await run.complete({ ok: true, status: 201, body: '{"id":"o1"}' });
+    engine.recordRequest({
+      scope: 'caller-a',
+      procedure: 'orders.create',
+      key: 'key-1',
+      keyId: run.record.id,
+      requestId: 'req-1',
+      decision: 'first_call',
+      reason: 'new',
+      status: 201,
+      route: 'POST /v1/orders',
+      userAgent: 'curl/8',
+      address: '10.0.0.1',
+      payload: { order_id: 'ord_1', card: '4242 4242 4242 4242', note: 'x'.repeat(40_000) },
+      requestHeaders: { 'x-api-key': 'sk_live_secret', 'content-type': 'application/json' },
+      responseHeaders: { 'Idempotent-Replayed': 'true', 'set-cookie': ['a=1'] },
+      responseBody: '{"id":"o1"}',
+    });
+    await engine.flushEvents();
+    const [logged] = (await store.admin.searchRequests({ fields: [{ name: 'order_id', value: 'ord_1' }] }))
+      .items;
+    expect(logged).toMatchObject({
+      keyId: run.record.id,
+      decision: 'first_call',
+      status: 201,
+      route: 'POST /v1/orders',
+      userAgent: 'curl/8',
+      address: '10.0.0.1',
+      response: {
+        body: '{"id":"o1"}',
+        bytes: 11,
+        redacted: false,
+        headers: { 'idempotent-replayed': 'true' },
+      },
+    });
+    // The engine stamps store time (the memory store's clock is fixed here), not the process's.
+    expect(logged!.at - 1_000_000).toBeGreaterThanOrEqual(0);
+    expect(logged!.at - 1_000_000).toBeLessThan(1000);
+    expect(logged!.request!.headers['x-api-key']).toBe(REDACTED);
+    expect(logged!.response!.headers['set-cookie']).toBe(REDACTED);
+    expect(logged!.request!.body).not.toContain('4242');
+    expect(logged!.request!.redacted).toBe(true);
+    expect(logged!.request!.body!.length).toBeLessThan(17 * 1024);
+    expect(logged!.request!.bytes).toBeGreaterThan(40_000);
+    expect(logged!.terms).toContain('order_id=ord_1');
+    expect(logged!.terms.some((t) => t.includes('4242'))).toBe(false);
+  });
+
+  it('D6: an unprotected call can tell its fingerprint, equal to a keyed call of the same payload', async () => {
+    const { engine } = setup();
+    const unprotected = await engine.begin(request({}, { amount: 100 }, null));
+    if (unprotected.kind !== 'unprotected') throw new Error('expected unprotected');
+    const keyed = execution(await engine.begin(request({}, { amount: 100 }, 'key-9')));
+    expect(unprotected.fingerprint()).toBe(keyed.record.fingerprint);
+  });
+
+  it('refused requests are logged at most ten per caller, operation and reason a minute', async () => {
+    const { store, engine } = setup();
+    for (let i = 0; i < 12; i++)
+      engine.recordRequest({
+        scope: 'caller-a',
+        procedure: 'orders.create',
+        decision: 'refused',
+        reason: 'KEY_MISSING',
+        status: 400,
+      });
+    engine.recordRequest({
+      scope: 'caller-a',
+      procedure: 'orders.create',
+      decision: 'refused',
+      reason: 'KEY_TOO_LONG',
+      status: 400,
+    });
+    await engine.flushEvents();
+    const refused = await store.admin.searchRequests({ decisions: ['refused'], limit: 100 });
+    expect(refused.items.filter((r) => r.reason === 'KEY_MISSING')).toHaveLength(10);
+    expect(refused.items.filter((r) => r.reason === 'KEY_TOO_LONG')).toHaveLength(1);
   });
 
   it('bad payloads get typed refusals: too large and not JSON', async () => {

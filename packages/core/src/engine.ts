@@ -12,7 +12,10 @@ import { Heartbeats } from './lease.ts';
 import { purgeEvents, purgeExpired, type PurgeOptions, type PurgeProgress } from './purge.ts';
 import type { KeyRecord } from './record.ts';
 import { defaultRedactor, type Redactor } from './redact.ts';
+import { type LoggedRequest, loggedRequest, type RequestReport } from './requests.ts';
 import type { IdempotencyStore, KeyRef, TxOf } from './store.ts';
+import { EventBuffer } from './event-buffer.ts';
+import { refusalLimiter } from './event-log.ts';
 
 export interface EngineOptions<S extends IdempotencyStore = IdempotencyStore> {
   store: S;
@@ -24,6 +27,11 @@ export interface EngineOptions<S extends IdempotencyStore = IdempotencyStore> {
   maxStoredPayloadBytes?: number;
   /** Event batching, or false to record no events. */
   events?: EventBufferOptions | false;
+  /**
+   * Batching of the request log (each request as received and the answer as sent, D7), or false to keep none.
+   * Default: on, for stores that keep one (`appendRequests`); bodies are bounded by maxStoredPayloadBytes.
+   */
+  requests?: EventBufferOptions | false;
   /** Renew the lease while a holder runs, every leaseMs / 3 (default true). */
   renewLeases?: boolean;
   /**
@@ -48,13 +56,19 @@ export interface Engine<S extends IdempotencyStore = IdempotencyStore> {
    * Stores that bound their events themselves (Redis) delete nothing here.
    */
   purgeEvents(options: { olderThanMs: number; batchSize?: number; signal?: AbortSignal }): Promise<number>;
-  /** Records an event the edge observed (e.g. a natural duplicate, N5). */
+  /**
+   * Records a request as the edge answered it (D7): the decision, the request as received and the answer as sent.
+   * Written behind the request in batches; secrets redacted and sizes bounded here. Refusals are rate-limited like
+   * their events.
+   */
+  recordRequest(report: RequestReport): void;
+  /** Records an event the edge observed (a natural duplicate, N5; a refusal it decided itself, rate-limited). */
   record(
     type: IdemEventType,
     ref: KeyRef,
     fields?: Partial<Pick<IdemEvent, 'requestId' | 'payload' | 'detail'>>,
   ): void;
-  /** Writes the events still buffered. */
+  /** Writes the events and logged requests still buffered. */
   flushEvents(): Promise<void>;
   /** Flushes events and stops lease renewals. Does not close the store. */
   close(): Promise<void>;
@@ -76,7 +90,16 @@ export interface Engine<S extends IdempotencyStore = IdempotencyStore> {
 export function createEngine<S extends IdempotencyStore>(options: EngineOptions<S>): Engine<S> {
   const { store } = options;
   const events = createEventLog((batch) => store.appendEvents(batch), options.events);
+  const appendRequests = store.appendRequests?.bind(store);
+  const requests =
+    appendRequests === undefined || options.requests === false
+      ? null
+      : new EventBuffer<LoggedRequest>(appendRequests, options.requests ?? {});
+  const allowRefusedRequest = refusalLimiter();
   const heartbeats = new Heartbeats();
+  // The store's clock minus this process's, as last read: requests are stamped with the store's time without asking
+  // it again (a refusal, say, never reaches the store).
+  const clock = { skew: 0 };
   const context = {
     store,
     events,
@@ -86,6 +109,7 @@ export function createEngine<S extends IdempotencyStore>(options: EngineOptions<
     leaseOwner: options.leaseOwner ?? `idem:${newId().slice(-12)}`,
     maxStoredPayloadBytes: options.maxStoredPayloadBytes ?? 16 * 1024,
     leaseMs: options.leaseMs,
+    clock,
   };
 
   // An action of support staff on one key, recorded with who did it.
@@ -121,16 +145,42 @@ export function createEngine<S extends IdempotencyStore>(options: EngineOptions<
       return progress;
     },
     purgeEvents: (opts) => purgeEvents(store, opts),
+    recordRequest(report) {
+      if (requests === null) return;
+      const at = Math.round((report.at ?? Date.now()) + clock.skew);
+      if (report.decision === 'refused') {
+        const ref = { scope: report.scope, procedure: report.procedure, kind: report.kind ?? 'key', key: '' };
+        if (allowRefusedRequest(ref, at, report.reason ?? 'refused') === null) return;
+      }
+      try {
+        requests.push({
+          id: newId(),
+          at,
+          ...loggedRequest(report, context.redact, context.maxStoredPayloadBytes),
+        });
+      } catch (error) {
+        console.error('[idem] could not record a request:', error);
+      }
+    },
     record(type, ref, fields = {}) {
+      if (type === 'refused') {
+        const reason = typeof fields.detail?.reason === 'string' ? fields.detail.reason : 'refused';
+        events.emitRefusal(ref, Date.now() + clock.skew, reason, fields);
+        return;
+      }
       void store.now().then(
         (now) => events.emit(type, ref, now, fields),
         () => events.emit(type, ref, Date.now(), fields),
       );
     },
-    flushEvents: () => events.flush(),
+    flushEvents: async () => {
+      await events.flush();
+      await requests?.flush();
+    },
     async close() {
       heartbeats.stopAll();
       await events.flush();
+      await requests?.flush();
     },
   };
 }

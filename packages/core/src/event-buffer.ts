@@ -1,6 +1,7 @@
 // Events are written behind the request, in batches: one multi-row insert per few milliseconds instead of one
-// round trip per replay. They are observability, not the guarantee: the key row is written synchronously and
-// decides every outcome. A crash may lose the last few milliseconds of events, never a key.
+// round trip per replay (the request log, requests.ts, has a buffer of its own). They are observability, not the
+// guarantee: the key row is written synchronously and decides every outcome. A crash may lose the last few
+// milliseconds of events, never a key.
 import type { IdemEvent } from './events.ts';
 
 export interface EventBufferOptions {
@@ -14,17 +15,17 @@ export interface EventBufferOptions {
   onError?: (error: unknown, dropped: number) => void;
 }
 
-export class EventBuffer {
-  readonly #write: (events: readonly IdemEvent[]) => Promise<void>;
+export class EventBuffer<T = IdemEvent> {
+  readonly #write: (events: readonly T[]) => Promise<void>;
   readonly #maxBatch: number;
   readonly #flushMs: number;
   readonly #maxQueue: number;
   readonly #onError: (error: unknown, dropped: number) => void;
-  #queue: IdemEvent[] = [];
+  #queue: T[] = [];
   #timer: ReturnType<typeof setTimeout> | null = null;
   #flushing: Promise<void> | null = null;
 
-  constructor(write: (events: readonly IdemEvent[]) => Promise<void>, options: EventBufferOptions = {}) {
+  constructor(write: (events: readonly T[]) => Promise<void>, options: EventBufferOptions = {}) {
     this.#write = write;
     this.#maxBatch = options.maxBatch ?? 256;
     this.#flushMs = options.flushMs ?? 10;
@@ -39,7 +40,7 @@ export class EventBuffer {
     return this.#queue.length;
   }
 
-  push(event: IdemEvent): void {
+  push(event: T): void {
     this.#queue.push(event);
     if (this.#queue.length > this.#maxQueue) {
       const dropped = this.#queue.length - this.#maxQueue;

@@ -26,6 +26,34 @@ const REFUSALS_PER_MINUTE = 10;
 /** Distinct (caller, operation, reason) windows remembered; the oldest go first. */
 const MAX_WINDOWS = 10_000;
 
+/**
+ * Decides which refusals are recorded: the first ten per caller, operation and reason each minute. Returns null for
+ * one dropped, else how many were dropped since the last one kept.
+ */
+export function refusalLimiter(): (ref: KeyRef, at: number, reason: string) => number | null {
+  const windows = new Map<string, { minute: number; kept: number; dropped: number }>();
+  return (ref, at, reason) => {
+    const id = `${ref.scope}\u0000${ref.procedure}\u0000${reason}`;
+    const minute = Math.floor(at / 60_000);
+    let window = windows.get(id);
+    if (window === undefined || window.minute !== minute) {
+      const carried = window?.dropped ?? 0;
+      window = { minute, kept: 0, dropped: carried };
+      windows.delete(id);
+      windows.set(id, window);
+      if (windows.size > MAX_WINDOWS) windows.delete(windows.keys().next().value!);
+    }
+    if (window.kept >= REFUSALS_PER_MINUTE) {
+      window.dropped++;
+      return null;
+    }
+    window.kept++;
+    const dropped = window.dropped;
+    window.dropped = 0;
+    return dropped;
+  };
+}
+
 /** An event log that records nothing (events: false). */
 const silent: EventLog = { emit() {}, emitRefusal() {}, flush: async () => {} };
 
@@ -35,7 +63,7 @@ export function createEventLog(
 ): EventLog {
   if (options === false) return silent;
   const buffer = new EventBuffer(write, options ?? {});
-  const windows = new Map<string, { minute: number; kept: number; dropped: number }>();
+  const allow = refusalLimiter();
 
   const emit = (type: IdemEventType, ref: KeyRef, at: number, fields: EventFields): void => {
     buffer.push({
@@ -57,23 +85,8 @@ export function createEventLog(
   return {
     emit,
     emitRefusal(ref, at, reason, fields) {
-      const id = `${ref.scope}\u0000${ref.procedure}\u0000${reason}`;
-      const minute = Math.floor(at / 60_000);
-      let window = windows.get(id);
-      if (window === undefined || window.minute !== minute) {
-        const carried = window?.dropped ?? 0;
-        window = { minute, kept: 0, dropped: carried };
-        windows.delete(id);
-        windows.set(id, window);
-        if (windows.size > MAX_WINDOWS) windows.delete(windows.keys().next().value!);
-      }
-      if (window.kept >= REFUSALS_PER_MINUTE) {
-        window.dropped++;
-        return;
-      }
-      window.kept++;
-      const dropped = window.dropped;
-      window.dropped = 0;
+      const dropped = allow(ref, at, reason);
+      if (dropped === null) return;
       emit('refused', ref, at, {
         ...fields,
         detail: { ...fields.detail, reason, ...(dropped > 0 ? { notRecordedBefore: dropped } : {}) },

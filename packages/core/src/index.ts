@@ -26,4 +26,5 @@ export {
   type Redactor,
   type RedactorOptions,
 } from './redact.ts';
+export type { RequestDecision, RequestReport } from './requests.ts';
 export type { IdempotencyStore, KeyRef, TransactionalStore, TxOf } from './store.ts';

@@ -3,6 +3,7 @@
 // (memory) or performs the same transitions as compare-and-swap statements and asks it to decide.
 export type { EventQuery, IdemEvent, IdemEventType } from './events.ts';
 export type { Fingerprint } from './fingerprint.ts';
+export type { LoggedMessage, LoggedRequest, RequestDecision } from './requests.ts';
 export {
   type AdminAnswer,
   type BeginAnswer,

@@ -4,6 +4,7 @@
 import type { EventQuery, IdemEvent } from './events.ts';
 import type { BeginAnswer, BeginInput, StaleReason } from './key-machine.ts';
 import type { KeyKind, KeyRecord, Outcome } from './record.ts';
+import type { LoggedRequest } from './requests.ts';
 
 /** A key's identity: whose, for which operation, of which kind, and the key itself (K9). */
 export interface KeyRef {
@@ -59,8 +60,13 @@ export interface IdempotencyStore {
   purgeExpired(limit: number): Promise<number>;
   appendEvents(events: readonly IdemEvent[]): Promise<void>;
   /**
-   * Deletes up to `limit` events whose id sorts before `id` (ids are UUIDv7, so: older than its time); returns
-   * how many went. Optional: a store that bounds its events itself (Redis) has none.
+   * Keeps requests as they were answered (the request log, D7), in batches behind the requests. Optional: a store
+   * without one keeps no request log, and support tools find keys and events only.
+   */
+  appendRequests?(requests: readonly LoggedRequest[]): Promise<void>;
+  /**
+   * Deletes up to `limit` events, and as many logged requests, whose id sorts before `id` (ids are UUIDv7, so:
+   * older than its time); returns how many went. Optional: a store that bounds its events itself (Redis) has none.
    */
   purgeEventsBefore?(id: string, limit: number): Promise<number>;
   listEvents(query: EventQuery): Promise<IdemEvent[]>;

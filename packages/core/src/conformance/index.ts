@@ -2,13 +2,14 @@
 // Redis). A new store is done when `storeConformance('my-store', open)` is green. Test names carry the SPEC.md
 // behaviour they prove.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { adminOf, type IdempotencyAdmin, type KeyPage, keyState } from '../admin.ts';
+import { adminOf, type IdempotencyAdmin, type KeyPage, type KeySearch, keyState } from '../admin.ts';
 import type { IdemEvent } from '../events.ts';
 import { fingerprint } from '../fingerprint.ts';
 import { idFloor, newId } from '../ids.ts';
 import type { BeginInput } from '../key-machine.ts';
 import type { MismatchAction } from '../policy.ts';
 import type { KeyKind, Outcome } from '../record.ts';
+import { type LoggedRequest, searchTerms } from '../requests.ts';
 import type { BeginResult, FenceRef, IdempotencyStore } from '../store.ts';
 
 export interface ConformanceHarness {
@@ -476,6 +477,35 @@ export function storeConformance(name: string, open: () => Promise<ConformanceHa
       expect(await store.purgeEventsBefore(cutoff, 10)).toBe(0);
       const left = await store.listEvents({ procedure: 'retention' });
       expect(left.map((e) => e.key).sort()).toEqual(['k100', 'k101', 'k102']);
+      // The request log goes with the events.
+      if (store.appendRequests !== undefined) {
+        const request = (e: IdemEvent) => ({
+          id: e.id,
+          at: e.at,
+          scope: e.scope,
+          procedure: e.procedure,
+          kind: e.kind,
+          key: e.key,
+          keyId: null,
+          requestId: null,
+          decision: 'replay' as const,
+          reason: null,
+          status: 200,
+          fingerprint: null,
+          naturalId: null,
+          route: null,
+          userAgent: null,
+          address: null,
+          request: null,
+          response: null,
+          terms: [],
+          durationMs: null,
+        });
+        await store.appendRequests([...old, ...recent].map(request));
+        expect(await store.purgeEventsBefore(cutoff, 10)).toBe(5);
+        const kept = await adminOf(store)?.searchRequests({ procedures: ['retention'] });
+        if (kept) expect(kept.items.map((r) => r.key).sort()).toEqual(['k100', 'k101', 'k102']);
+      }
     });
 
     it('D2: events are appended and listed newest first, filtered and paged', async () => {
@@ -556,6 +586,34 @@ export function adminConformance(name: string, open: () => Promise<ConformanceHa
       detail: null,
       ...fields,
     });
+
+    /** A logged request as the engine would write it, decided `at` (store time). */
+    const logged = (fields: Partial<LoggedRequest> & { at: number; payload?: unknown }): LoggedRequest => {
+      const { payload, ...rest } = fields;
+      return {
+        id: newId(),
+        scope: 'caller-a',
+        procedure: 'orders.create',
+        kind: 'key',
+        key: `k-${newId()}`,
+        keyId: null,
+        requestId: `req-${newId()}`,
+        decision: 'first_call',
+        reason: null,
+        status: 201,
+        fingerprint: null,
+        naturalId: null,
+        route: 'POST /v1/orders',
+        userAgent: 'conformance/1',
+        address: '127.0.0.1',
+        request: { headers: { 'content-type': 'application/json' }, body: '{}', bytes: 2, redacted: false },
+        response: { headers: {}, body: '{"id":1}', bytes: 8, redacted: false },
+        durationMs: 3,
+        ...rest,
+        terms: rest.terms ?? searchTerms(payload ?? {}, rest.naturalId ?? null),
+      };
+    };
+    const idsOf = (items: readonly { id: string }[]) => items.map((r) => r.id);
 
     it('D1: keys are found by exact key, case-sensitive prefix (wildcards literal), caller, procedure and natural id', async () => {
       await completed({ key: 'order-1001', scope: 'acme' });
@@ -737,6 +795,278 @@ export function adminConformance(name: string, open: () => Promise<ConformanceHa
       expect(stats.stuckNow).toBe(1);
       expect(stats.expiringWithinHour).toBe(1);
       expect(stats.expiredNow).toBe(1);
+    });
+
+    it('D1/D7: logged requests are found by request id, key, natural value, key part, caller, procedure, route, decision, status, payload field and time', async () => {
+      if (store.appendRequests === undefined) throw new Error(`${name} keeps no request log`);
+      const now = await store.now();
+      const usage = logged({
+        at: now - 5000,
+        key: 'u-key-1',
+        requestId: 'req-usage-1',
+        procedure: 'salesbricks.usage.report',
+        route: 'POST /v1/usage',
+        payload: { order_id: 'ord_1', quantity: 3, to: { subscriberId: 's-1' } },
+      });
+      const broken = logged({
+        at: now - 4000,
+        key: 'u-key-2',
+        procedure: 'salesbricks.usage.report',
+        route: 'POST /v1/usage',
+        status: 500,
+        payload: { order_id: 'ord_broken', quantity: 1 },
+      });
+      const doc = logged({
+        at: now - 3000,
+        scope: 'caller-b',
+        kind: 'natural',
+        key: 'schema=invoice_v2&external_id=ap-100024',
+        naturalId: 'invoice_v2 ap-100024',
+        procedure: 'numora.documents.create',
+        route: 'POST /v1/documents',
+        decision: 'replay',
+        status: 200,
+      });
+      const refused = logged({
+        at: now - 2000,
+        key: '',
+        keyId: null,
+        decision: 'refused',
+        reason: 'KEY_MISSING',
+        status: 400,
+        procedure: 'shelfcycle.notes.create',
+        route: 'POST /notes',
+      });
+      await store.appendRequests([usage, broken, doc, refused]);
+      const find = async (q: Parameters<IdempotencyAdmin['searchRequests']>[0]) =>
+        idsOf((await admin.searchRequests(q)).items);
+      expect(await find({})).toEqual(idsOf([refused, doc, broken, usage]));
+      expect((await admin.searchRequests({ text: 'req-usage-1' })).items[0]).toEqual(usage);
+      expect(await find({ text: 'u-key-2' })).toEqual([broken.id]);
+      expect(await find({ text: 'ap-100024' })).toEqual([doc.id]);
+      expect(await find({ text: 'invoice_v2 ap-100024' })).toEqual([doc.id]);
+      expect(await find({ text: 'key-' })).toEqual([]);
+      expect(await find({ text: 'key-', textMatch: 'contains' })).toEqual(idsOf([broken, usage]));
+      expect(await find({ text: '100024', textMatch: 'contains' })).toEqual([doc.id]);
+      expect(await find({ scopes: ['caller-b'] })).toEqual([doc.id]);
+      expect(await find({ scopes: [] })).toEqual([]);
+      expect(await find({ procedures: ['salesbricks.usage.report', 'shelfcycle.notes.create'] })).toEqual(
+        idsOf([refused, broken, usage]),
+      );
+      expect(await find({ route: 'POST /v1/documents' })).toEqual([doc.id]);
+      expect(await find({ decisions: ['refused'] })).toEqual([refused.id]);
+      expect(await find({ decisions: ['replay', 'refused'] })).toEqual(idsOf([refused, doc]));
+      expect(await find({ statusFrom: 500, statusTo: 599 })).toEqual([broken.id]);
+      expect(await find({ statusFrom: 400, statusTo: 400 })).toEqual([refused.id]);
+      expect(await find({ fields: [{ name: 'order_id', value: 'ord_1' }] })).toEqual([usage.id]);
+      expect(await find({ fields: [{ name: 'to.subscriberId', value: 's-1' }] })).toEqual([usage.id]);
+      expect(
+        await find({
+          fields: [
+            { name: 'order_id', value: 'ord_1' },
+            { name: 'quantity', value: '1' },
+          ],
+        }),
+      ).toEqual([]);
+      expect(await find({ from: now - 3500 })).toEqual(idsOf([refused, doc]));
+      expect(await find({ from: now - 4500, to: now - 2500 })).toEqual(idsOf([doc, broken]));
+      expect(await find({ requestIds: [usage.requestId!, doc.requestId!] })).toEqual(idsOf([doc, usage]));
+      const first = await admin.searchRequests({ limit: 3, count: true });
+      expect(first.total).toEqual({ value: 4, relation: 'exact' });
+      expect(idsOf(first.items)).toEqual(idsOf([refused, doc, broken]));
+      const second = await admin.searchRequests({ limit: 3, cursor: first.nextCursor! });
+      expect(idsOf(second.items)).toEqual([usage.id]);
+      expect(second.nextCursor).toBeNull();
+      expect(await find({ order: 'oldest', limit: 2 })).toEqual(idsOf([usage, broken]));
+      expect(
+        (await admin.searchRequests({ procedures: ['salesbricks.usage.report'], count: true })).total,
+      ).toEqual({
+        value: 2,
+        relation: 'exact',
+      });
+      expect(await admin.procedures()).toEqual(
+        expect.arrayContaining([
+          'numora.documents.create',
+          'salesbricks.usage.report',
+          'shelfcycle.notes.create',
+        ]),
+      );
+    });
+
+    it('D1: keys are found by what a customer quotes (key, natural value, a request id through the request log, a part of the key), callers, procedures, status and payload field, and counted', async () => {
+      const usage = await completed({ key: 'usage-0001', procedure: 'usage.report' });
+      const doc = await completed({
+        key: 'schema=invoice_v2&external_id=ap-100024',
+        kind: 'natural',
+        naturalId: 'invoice_v2 ap-100024',
+        procedure: 'documents.create',
+        scope: 'caller-b',
+      });
+      const broken = await completed(
+        { key: 'usage-0002', procedure: 'usage.report' },
+        {
+          ok: false,
+          status: 500,
+          body: '{"error":"billing_unavailable"}',
+        },
+      );
+      const now = await store.now();
+      await store.appendRequests!([
+        logged({
+          at: now,
+          key: usage.key,
+          keyId: usage.id,
+          requestId: 'req-u1',
+          payload: { order_id: 'ord_1' },
+        }),
+        logged({
+          at: now,
+          kind: 'natural',
+          key: doc.key,
+          keyId: doc.id,
+          naturalId: 'invoice_v2 ap-100024',
+          payload: { external_id: 'ap-100024' },
+        }),
+      ]);
+      const keys = async (q: KeySearch) => keysOf(await admin.searchKeys(q));
+      expect(await keys({ text: 'usage-0001' })).toEqual(['usage-0001']);
+      expect(await keys({ text: 'req-u1' })).toEqual(['usage-0001']);
+      expect(await keys({ text: 'ap-100024' })).toEqual([doc.key]);
+      expect(await keys({ text: 'invoice_v2 ap-100024' })).toEqual([doc.key]);
+      expect(await keys({ text: 'usage-000' })).toEqual([]);
+      expect(await keys({ text: 'age-000', textMatch: 'contains' })).toEqual(['usage-0001', 'usage-0002']);
+      expect(await keys({ scopes: ['caller-b', 'nobody'] })).toEqual([doc.key]);
+      expect(await keys({ procedures: ['usage.report'] })).toEqual(['usage-0001', 'usage-0002']);
+      expect(await keys({ procedures: [] })).toEqual([]);
+      expect(await keys({ statusFrom: 500, statusTo: 599 })).toEqual([broken.key]);
+      expect(await keys({ fields: [{ name: 'order_id', value: 'ord_1' }] })).toEqual(['usage-0001']);
+      const counted = await admin.searchKeys({ procedures: ['usage.report'], count: true, limit: 1 });
+      expect(counted.total).toEqual({ value: 2, relation: 'exact' });
+      expect(counted.items).toHaveLength(1);
+    });
+
+    it('D4: request statistics count each request once, by what was decided, per bucket of the window', async () => {
+      const now = await store.now();
+      const min = 60_000;
+      await store.appendRequests!([
+        logged({ at: now - 25 * min, decision: 'first_call' }),
+        logged({ at: now - 2 * min, decision: 'first_call' }),
+        logged({ at: now - 2 * min, decision: 'replay' }),
+        logged({ at: now - 2 * min, decision: 'conflict' }),
+        logged({ at: now - 2 * min, decision: 'refused', key: '' }),
+        logged({ at: now - 25 * min, decision: 'in_flight' }),
+        logged({ at: now - 2 * 60 * min, decision: 'replay' }), // outside the window
+      ]);
+      const stats = await admin.requestStats({ windowMs: 60 * min, bucketMs: 10 * min });
+      expect(stats.buckets).toHaveLength(6);
+      expect(stats.from % (10 * min)).toBe(0);
+      expect(stats.totals).toEqual({
+        first_call: 2,
+        replay: 1,
+        conflict: 1,
+        in_flight: 1,
+        refused: 1,
+        duplicate: 0,
+        unprotected: 0,
+        requests: 6,
+      });
+      const bucket = (ms: number) => stats.buckets[Math.floor((ms - stats.from) / (10 * min))]!;
+      expect(bucket(now - 25 * min)).toMatchObject({ first_call: 1, in_flight: 1 });
+      expect(bucket(now - 2 * min)).toMatchObject({ first_call: 1, replay: 1, conflict: 1, refused: 1 });
+      const summed = stats.buckets.reduce(
+        (n, b) => n + b.first_call + b.replay + b.conflict + b.in_flight + b.refused,
+        0,
+      );
+      expect(summed).toBe(stats.totals.requests);
+    });
+
+    it("D6: possible duplicates group one caller's same payload under different keys or none within the window; natural keys seen again; duplicates refused", async () => {
+      const now = await store.now();
+      const min = 60_000;
+      const charge = { scope: 'caller-a', procedure: 'usage.report', fingerprint: 'fp-charge' };
+      const a = logged({ ...charge, at: now - 10 * min, key: 'key-a' });
+      const b = logged({ ...charge, at: now - 5 * min, key: 'key-b' });
+      const none = logged({ ...charge, at: now - 4 * min, key: '', decision: 'unprotected' });
+      const retry = logged({ ...charge, at: now - 3 * min, key: 'key-b', decision: 'replay' }); // same key: not a duplicate
+      const single = logged({
+        scope: 'caller-a',
+        procedure: 'usage.report',
+        fingerprint: 'fp-once',
+        at: now - min,
+        key: 'key-c',
+      });
+      const otherCaller = logged({ ...charge, scope: 'caller-b', at: now - min, key: 'key-d' });
+      const old = logged({ ...charge, at: now - 3 * 60 * min, key: 'key-old' }); // outside the window
+      const doc1 = logged({
+        at: now - 8 * min,
+        kind: 'natural',
+        key: 'external_id=ap-1',
+        naturalId: 'ap-1',
+        procedure: 'documents.create',
+      });
+      const doc2 = logged({
+        at: now - 7 * min,
+        kind: 'natural',
+        key: 'external_id=ap-1',
+        naturalId: 'ap-1',
+        procedure: 'documents.create',
+        decision: 'replay',
+        status: 200,
+      });
+      const doc3 = logged({
+        at: now - 6 * min,
+        kind: 'natural',
+        key: 'external_id=ap-2',
+        naturalId: 'ap-2',
+        procedure: 'documents.create',
+      });
+      const dup = logged({
+        at: now - 2 * min,
+        key: 'contact-2',
+        procedure: 'contacts.create',
+        decision: 'duplicate',
+        status: 409,
+        reason: 'duplicate_contact',
+        naturalId: 'customer c-1 josé',
+      });
+      await store.appendRequests!([old, a, doc1, doc2, doc3, b, none, retry, single, otherCaller, dup]);
+
+      const payload = await admin.duplicates({ kind: 'payload', windowMs: 60 * min, count: true });
+      expect(payload.total).toBe(1);
+      expect(payload.items).toHaveLength(1);
+      const group = payload.items[0]!;
+      expect(group).toMatchObject({
+        kind: 'payload',
+        scope: 'caller-a',
+        procedure: 'usage.report',
+        fingerprint: 'fp-charge',
+        requests: 3,
+        keys: 3,
+      });
+      expect(group.firstSeen).toBe(a.at);
+      expect(group.lastSeen).toBe(none.at);
+      expect(idsOf(group.members)).toEqual(idsOf([none, b, a]));
+
+      const natural = await admin.duplicates({ kind: 'natural', windowMs: 60 * min, count: true });
+      expect(natural.total).toBe(2);
+      expect(natural.items.map((g) => [g.procedure, g.key, g.requests])).toEqual([
+        ['contacts.create', null, 1],
+        ['documents.create', 'external_id=ap-1', 2],
+      ]);
+      expect(natural.items[0]!.naturalId).toBe('customer c-1 josé');
+      expect(idsOf(natural.items[1]!.members)).toEqual(idsOf([doc2, doc1]));
+      const paged = await admin.duplicates({ kind: 'natural', windowMs: 60 * min, limit: 1 });
+      expect(paged.items).toHaveLength(1);
+      const rest = await admin.duplicates({
+        kind: 'natural',
+        windowMs: 60 * min,
+        limit: 1,
+        cursor: paged.nextCursor!,
+      });
+      expect(rest.items.map((g) => g.key)).toEqual(['external_id=ap-1']);
+      expect(rest.nextCursor).toBeNull();
+      const wider = await admin.duplicates({ kind: 'payload', windowMs: 4 * 60 * min, count: true });
+      expect(wider.items[0]!.requests).toBe(4);
     });
 
     it('D5: the audit log keeps who, what, when and before/after, newest first, paged', async () => {

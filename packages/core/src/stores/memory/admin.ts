@@ -2,25 +2,35 @@
 // for tests and tools; the memory store holds one process's keys, not millions.
 import {
   type AuditEntry,
+  countedTotal,
+  duplicateGroups,
+  duplicateWindow,
   type IdempotencyAdmin,
   JOB_STALE_MS,
   type StaffJob,
   isIncident,
+  keyIdsFromRequests,
   keyState,
+  matchesKeySearchExtras,
+  matchesRequestSearch,
   matchesSearch,
   pageSize,
+  requestStatsCounter,
   statsCounter,
   HOUR_MS,
 } from '../../admin.ts';
 import type { IdemEvent } from '../../events.ts';
 import { newId } from '../../ids.ts';
 import type { KeyRecord } from '../../record.ts';
+import type { LoggedRequest } from '../../requests.ts';
 import { refId } from '../../store.ts';
 
 export interface MemoryAdminSource {
   keys(): Iterable<KeyRecord>;
   /** Oldest first. */
   events(): readonly IdemEvent[];
+  /** Oldest first. */
+  requests(): readonly LoggedRequest[];
   clock(): number;
 }
 
@@ -47,9 +57,45 @@ export function createMemoryAdmin(source: MemoryAdminSource): IdempotencyAdmin {
   return {
     async searchKeys(q) {
       const now = source.clock();
-      const found = [...source.keys()].filter((r) => matchesSearch(r, q, now));
+      const via = keyIdsFromRequests(source.requests(), q);
+      const all = [...source.keys()].filter(
+        (r) => matchesSearch(r, { ...q, cursor: undefined }, now) && matchesKeySearchExtras(r, q, via),
+      );
+      const found = all.filter((r) => matchesSearch(r, q, now));
       found.sort(q.order === 'oldest' ? (a, b) => -newestFirst(a, b) : newestFirst);
-      return { ...page(found, pageSize(q.limit)), now };
+      return { ...page(found, pageSize(q.limit)), now, total: q.count ? countedTotal(all.length) : null };
+    },
+    async searchRequests(q) {
+      const now = source.clock();
+      const found = source.requests().filter((r) => matchesRequestSearch(r, q));
+      found.sort(q.order === 'oldest' ? (a, b) => -newestFirst(a, b) : newestFirst);
+      const total = q.count
+        ? countedTotal(
+            source.requests().filter((r) => matchesRequestSearch(r, { ...q, cursor: undefined })).length,
+          )
+        : null;
+      return { ...page(found, pageSize(q.limit)), now, total };
+    },
+    async requestStats(query) {
+      const counter = requestStatsCounter(source.clock(), query);
+      for (const r of source.requests()) counter.request(r);
+      return counter.result();
+    },
+    async duplicates(q) {
+      const now = source.clock();
+      const from = duplicateWindow(now, q);
+      const groups = duplicateGroups(
+        source.requests().filter((r) => r.at >= from && r.at <= now),
+        q.kind,
+      );
+      const after = groups.filter((g) => q.cursor === undefined || g.id < q.cursor);
+      return { ...page(after, pageSize(q.limit)), now, from, total: q.count ? groups.length : null };
+    },
+    async procedures() {
+      const names = new Set<string>();
+      for (const r of source.keys()) names.add(r.procedure);
+      for (const r of source.requests()) names.add(r.procedure);
+      return [...names].sort().slice(0, 500);
     },
     keyById,
     async keyStory(target, options = {}) {

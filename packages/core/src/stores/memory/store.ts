@@ -6,6 +6,7 @@ import type { EventQuery, IdemEvent } from '../../events.ts';
 import { newId } from '../../ids.ts';
 import { type BeginInput, type KeyEvent, reduceKey } from '../../key-machine.ts';
 import type { KeyRecord, Outcome } from '../../record.ts';
+import type { LoggedRequest } from '../../requests.ts';
 import type { BeginResult, FenceRef, FenceResult, IdempotencyStore, KeyRef } from '../../store.ts';
 import { refId, unchanged } from '../../store.ts';
 import { ChangeWaiters } from '../../waiters.ts';
@@ -14,7 +15,7 @@ import { createMemoryAdmin } from './admin.ts';
 export interface MemoryStoreOptions {
   /** The store's clock (default Date.now); tests pass a controllable one to cross TTLs without sleeping. */
   clock?: () => number;
-  /** Events kept, oldest dropped first (default 100 000). */
+  /** Events kept, oldest dropped first (default 100 000); as many logged requests. */
   maxEvents?: number;
 }
 
@@ -32,6 +33,7 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): MemoryStore
   const maxEvents = options.maxEvents ?? 100_000;
   const keys = new Map<string, KeyRecord>();
   let events: IdemEvent[] = [];
+  let requests: LoggedRequest[] = [];
   const waiters = new ChangeWaiters();
 
   function apply<E extends KeyEvent>(ref: KeyRef, event: E) {
@@ -50,7 +52,12 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): MemoryStore
       : { ok: false, reason: answer.reason, now: event.now };
   }
 
-  const admin = createMemoryAdmin({ keys: () => keys.values(), events: () => events, clock });
+  const admin = createMemoryAdmin({
+    keys: () => keys.values(),
+    events: () => events,
+    requests: () => requests,
+    clock,
+  });
 
   return {
     kind: 'memory',
@@ -101,11 +108,18 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): MemoryStore
       events.push(...batch);
       if (events.length > maxEvents) events = events.slice(events.length - maxEvents);
     },
+    async appendRequests(batch: readonly LoggedRequest[]): Promise<void> {
+      requests.push(...batch);
+      if (requests.length > maxEvents) requests = requests.slice(requests.length - maxEvents);
+    },
     async purgeEventsBefore(id: string, limit: number): Promise<number> {
       let n = 0;
       while (n < limit && n < events.length && events[n]!.id < id) n++;
       events.splice(0, n);
-      return n;
+      let r = 0;
+      while (r < limit && r < requests.length && requests[r]!.id < id) r++;
+      requests.splice(0, r);
+      return Math.max(n, r);
     },
     async listEvents(query: EventQuery): Promise<IdemEvent[]> {
       const limit = query.limit ?? 100;

@@ -8,9 +8,17 @@
 // existed are found once they are touched again.
 import {
   type AuditEntry,
+  countedTotal,
+  duplicateGroups,
+  duplicateWindow,
   type IdempotencyAdmin,
   isIncident,
   JOB_STALE_MS,
+  keyIdsFromRequests,
+  matchesKeySearchExtras,
+  matchesRequestSearch,
+  type RequestSearch,
+  requestStatsCounter,
   type StaffJob,
   type KeySearch,
   matchesSearch,
@@ -18,8 +26,9 @@ import {
   statsCounter,
 } from '../../admin.ts';
 import type { EventQuery, IdemEvent, IdemEventType } from '../../events.ts';
-import { newId } from '../../ids.ts';
+import { idFloor, newId } from '../../ids.ts';
 import type { KeyRecord } from '../../record.ts';
+import type { LoggedRequest } from '../../requests.ts';
 import type { KeyRef } from '../../store.ts';
 import type { ScriptName } from './scripts.ts';
 
@@ -30,6 +39,17 @@ export interface RedisAdminSource {
   toRecord(flat: readonly string[]): KeyRecord;
   get(ref: KeyRef): Promise<KeyRecord | undefined>;
   listEvents(query: EventQuery): Promise<IdemEvent[]>;
+  /** One page of the request log from an index, newest first (`upper`: '+' or '(<id>'); null when capped away. */
+  requestsPage(
+    index: string,
+    upper: string,
+    count: number,
+  ): Promise<{ id: string; request: LoggedRequest | null }[]>;
+  requestIndexes: {
+    all: string;
+    byRequestId(requestId: string): string;
+    byDecision(decision: string): string;
+  };
   keys: { ids: string; flying: string; due: string; audit: string; auditBodies: string };
   goneKey(id: string): string;
   grace: number;
@@ -72,6 +92,46 @@ const INCIDENT_TYPES: Record<'conflicts' | 'natural', IdemEventType[]> = {
 export function createRedisAdmin(source: RedisAdminSource): IdempotencyAdmin {
   const { run, keys } = source;
 
+  /**
+   * Visits logged requests newest first from `index`, before `before`, while `visit` returns true, examining at
+   * most the search budget; returns the last id examined and whether the index ran out.
+   */
+  async function walkRequests(
+    index: string,
+    before: string | undefined,
+    visit: (r: LoggedRequest) => boolean,
+  ): Promise<{ last: string | null; exhausted: boolean }> {
+    let upper = before === undefined ? '+' : `(${before}`;
+    let scanned = 0;
+    let last: string | null = null;
+    while (scanned < SEARCH_BUDGET) {
+      const page = await source.requestsPage(index, upper, SEARCH_BATCH);
+      for (const { id, request } of page) {
+        last = id;
+        scanned++;
+        if (request !== null && !visit(request)) return { last, exhausted: false };
+      }
+      if (page.length < SEARCH_BATCH) return { last, exhausted: true };
+      upper = `(${last}`;
+    }
+    return { last, exhausted: false };
+  }
+
+  /** The narrowest index a request search can walk. */
+  const requestIndexOf = (q: RequestSearch): string =>
+    q.decisions?.length === 1 ? source.requestIndexes.byDecision(q.decisions[0]!) : source.requestIndexes.all;
+
+  /** The logged requests a key search's text or fields look through (bounded by the search budget). */
+  async function requestsFor(q: KeySearch): Promise<LoggedRequest[]> {
+    const found: LoggedRequest[] = [];
+    if ((q.text === undefined || q.text === '') && q.fields === undefined) return found;
+    await walkRequests(source.requestIndexes.all, undefined, (r) => {
+      if (r.keyId !== null) found.push(r);
+      return true;
+    });
+    return found;
+  }
+
   const keyById = async (id: string): Promise<KeyRecord | undefined> => {
     const flat = await run<string[]>('keyById', [keys.ids], [id]);
     return flat.length === 0 ? undefined : source.toRecord(flat);
@@ -93,6 +153,34 @@ export function createRedisAdmin(source: RedisAdminSource): IdempotencyAdmin {
     }
   }
 
+  /** Counts the keys a search matches, walking at most the search budget. */
+  async function countKeys(
+    q: KeySearch,
+    via: ReturnType<typeof keyIdsFromRequests>,
+  ): Promise<NonNullable<Awaited<ReturnType<IdempotencyAdmin['searchKeys']>>['total']>> {
+    const filters: KeySearch = { ...q, cursor: undefined };
+    let bound = '+';
+    let scanned = 0;
+    let n = 0;
+    while (scanned < SEARCH_BUDGET) {
+      const [at, count, ...rest] = await run<[number, number, ...(string | string[])[]]>(
+        'scanKeys',
+        [keys.ids],
+        ['newest', bound, SEARCH_BATCH],
+      );
+      for (let i = 0; i + 1 < rest.length; i += 2) {
+        scanned++;
+        const fields = rest[i + 1] as string[];
+        if (fields.length === 0) continue;
+        const record = source.toRecord(fields);
+        if (matchesSearch(record, filters, at) && matchesKeySearchExtras(record, q, via)) n++;
+      }
+      if (count < SEARCH_BATCH) return countedTotal(n);
+      bound = `(${rest[rest.length - 2] as string}`;
+    }
+    return { value: n, relation: 'at_least' };
+  }
+
   return {
     async searchKeys(q: KeySearch) {
       const limit = pageSize(q.limit);
@@ -100,6 +188,7 @@ export function createRedisAdmin(source: RedisAdminSource): IdempotencyAdmin {
       const after = (id: string) => (oldest ? `(${id}}` : `(${id}`);
       let bound = q.cursor === undefined ? (oldest ? '-' : '+') : after(q.cursor);
       const filters: KeySearch = { ...q, cursor: undefined };
+      const via = keyIdsFromRequests(await requestsFor(q), q);
       const items: KeyRecord[] = [];
       let now = 0;
       let scanned = 0;
@@ -118,7 +207,8 @@ export function createRedisAdmin(source: RedisAdminSource): IdempotencyAdmin {
           const fields = rest[i + 1] as string[];
           if (fields.length === 0) continue;
           const record = source.toRecord(fields);
-          if (matchesSearch(record, filters, now)) items.push(record);
+          if (matchesSearch(record, filters, now) && matchesKeySearchExtras(record, q, via))
+            items.push(record);
         }
         if (count < SEARCH_BATCH) {
           exhausted = items.length <= limit;
@@ -126,10 +216,129 @@ export function createRedisAdmin(source: RedisAdminSource): IdempotencyAdmin {
         }
         bound = after(last!);
       }
+      // Redis counts what one walk of the budget finds: exact when the walk reached the end, else a lower bound.
+      const total = q.count ? await countKeys(q, via) : null;
       if (items.length > limit)
-        return { items: items.slice(0, limit), nextCursor: items[limit - 1]!.id, now };
+        return { items: items.slice(0, limit), nextCursor: items[limit - 1]!.id, now, total };
       // Out of budget before the page filled: a short page whose cursor carries on where the walk stopped.
-      return { items, nextCursor: exhausted || last === null ? null : last, now };
+      return { items, nextCursor: exhausted || last === null ? null : last, now, total };
+    },
+
+    async searchRequests(q) {
+      const limit = pageSize(q.limit);
+      const oldest = q.order === 'oldest';
+      const filters = { ...q, cursor: undefined };
+      const items: LoggedRequest[] = [];
+      let total = 0;
+      let last: string | null = null;
+      let exhausted = true;
+      if (q.requestIds !== undefined) {
+        // A story's requests: straight from their request-id indexes.
+        const seen = new Map<string, LoggedRequest>();
+        for (const requestId of q.requestIds)
+          await walkRequests(source.requestIndexes.byRequestId(requestId), undefined, (r) => {
+            if (matchesRequestSearch(r, q)) seen.set(r.id, r);
+            return true;
+          });
+        const all = [...seen.values()].sort((a, b) => (a.id < b.id ? 1 : -1));
+        if (oldest) all.reverse();
+        const now = await run<number>('now', [], []);
+        const page = all.slice(0, limit);
+        return {
+          items: page,
+          nextCursor: all.length > limit ? page[page.length - 1]!.id : null,
+          now,
+          total: q.count ? countedTotal(all.length) : null,
+        };
+      }
+      if (oldest) {
+        // The log is walked newest first; oldest first means keeping the tail of what matched.
+        const all: LoggedRequest[] = [];
+        ({ exhausted } = await walkRequests(requestIndexOf(q), undefined, (r) => {
+          if (matchesRequestSearch(r, q)) all.push(r);
+          return true;
+        }));
+        all.reverse();
+        const page = all.slice(0, limit);
+        return {
+          items: page,
+          nextCursor: all.length > limit ? page[page.length - 1]!.id : null,
+          now: await run<number>('now', [], []),
+          total: q.count
+            ? exhausted
+              ? countedTotal(all.length)
+              : { value: all.length, relation: 'at_least' }
+            : null,
+        };
+      }
+      ({ last, exhausted } = await walkRequests(requestIndexOf(q), q.cursor, (r) => {
+        if (!matchesRequestSearch(r, filters)) return true;
+        if (items.length <= limit) items.push(r);
+        total++;
+        return q.count === true || items.length <= limit;
+      }));
+      const now = await run<number>('now', [], []);
+      const counted = q.count
+        ? q.cursor === undefined && exhausted
+          ? countedTotal(total)
+          : { value: total, relation: 'at_least' as const }
+        : null;
+      if (items.length > limit)
+        return { items: items.slice(0, limit), nextCursor: items[limit - 1]!.id, now, total: counted };
+      return { items, nextCursor: exhausted || last === null ? null : last, now, total: counted };
+    },
+
+    async requestStats(query) {
+      const now = await run<number>('now', [], []);
+      const counter = requestStatsCounter(now, query);
+      // A request is logged after it was decided on: once ids fall below the window's start, so do times.
+      const floor = idFloor(counter.from);
+      await walkRequests(source.requestIndexes.all, undefined, (r) => {
+        counter.request(r);
+        return r.id >= floor;
+      });
+      return counter.result();
+    },
+
+    async duplicates(q) {
+      const now = await run<number>('now', [], []);
+      const from = duplicateWindow(now, q);
+      const inWindow: LoggedRequest[] = [];
+      const floor = idFloor(from);
+      await walkRequests(source.requestIndexes.all, undefined, (r) => {
+        if (r.at >= from && r.at <= now) inWindow.push(r);
+        return r.id >= floor;
+      });
+      const groups = duplicateGroups(inWindow, q.kind);
+      const after = groups.filter((g) => q.cursor === undefined || g.id < q.cursor);
+      const limit = pageSize(q.limit);
+      const items = after.slice(0, limit);
+      return {
+        items,
+        nextCursor: after.length > limit ? items[items.length - 1]!.id : null,
+        now,
+        from,
+        total: q.count ? groups.length : null,
+      };
+    },
+
+    async procedures() {
+      const names = new Set<string>();
+      await walkRequests(source.requestIndexes.all, undefined, (r) => {
+        names.add(r.procedure);
+        return names.size < 500;
+      });
+      const [, , ...rest] = await run<[number, number, ...(string | string[])[]]>(
+        'scanKeys',
+        [keys.ids],
+        ['newest', '+', SEARCH_BATCH],
+      );
+      for (let i = 1; i < rest.length; i += 2) {
+        const fields = rest[i] as string[];
+        const at = fields.indexOf('procedure');
+        if (at >= 0 && at % 2 === 0) names.add(fields[at + 1]!);
+      }
+      return [...names].sort().slice(0, 500);
     },
 
     keyById,

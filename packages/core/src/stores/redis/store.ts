@@ -11,6 +11,7 @@ import type { EventQuery, IdemEvent } from '../../events.ts';
 import { newId } from '../../ids.ts';
 import { type BeginInput, reduceKey, type StaleReason } from '../../key-machine.ts';
 import type { KeyKind, KeyRecord, KeyStatus, Outcome } from '../../record.ts';
+import type { LoggedRequest } from '../../requests.ts';
 import {
   type BeginResult,
   type FenceRef,
@@ -58,7 +59,7 @@ export interface RedisStoreOptions {
    * that time a retry still sees `key_expired` and the key's fencing token keeps counting up.
    */
   expiredGraceMs?: number;
-  /** Events kept in all, oldest dropped first (default 100 000). */
+  /** Events kept in all, oldest dropped first (default 100 000); as many logged requests. */
   maxEvents?: number;
   /** Events kept per key string (default 1000). */
   maxEventsPerKey?: number;
@@ -157,6 +158,11 @@ export function createRedisStore(options: RedisStoreOptions): IdempotencyStore &
   const eventBodies = `${prefix}:ev:body`;
   const recordKey = (ref: KeyRef): string => `${prefix}:k:${refId(ref)}`;
   const keyIndex = (key: string): string => `${prefix}:ev:key:${key}`;
+  // The request log: ids in one sorted set, bodies in a hash, and an index per request id and per decision.
+  const requestsAll = `${prefix}:rq:all`;
+  const requestBodies = `${prefix}:rq:body`;
+  const requestIdIndex = (requestId: string | null): string => `${prefix}:rq:rid:${requestId ?? ''}`;
+  const decisionIndex = (decision: string): string => `${prefix}:rq:decision:${decision}`;
   const typeIndex = (type: string): string => `${prefix}:ev:type:${type}`;
   // EVALSHA needs each script's SHA-1, which Web Crypto computes only asynchronously: worked out on first use.
   let shas: Promise<Record<ScriptName, string>> | null = null;
@@ -316,6 +322,14 @@ export function createRedisStore(options: RedisStoreOptions): IdempotencyStore &
       for (const e of events) args.push(e.id, keyIndex(e.key), typeIndex(e.type), JSON.stringify(e));
       await run('appendEvents', [eventsAll, eventBodies], args);
     },
+    async appendRequests(requests: readonly LoggedRequest[]): Promise<void> {
+      if (requests.length === 0) return;
+      const args: Arg[] = [maxEvents, maxPerKey, retention];
+      for (const r of requests)
+        args.push(r.id, requestIdIndex(r.requestId), decisionIndex(r.decision), JSON.stringify(r));
+      // The same script as events: bodies by id, capped in all and per index.
+      await run('appendEvents', [requestsAll, requestBodies], args);
+    },
     async listEvents(query: EventQuery): Promise<IdemEvent[]> {
       const limit = Math.min(Math.max(query.limit ?? 100, 1), 1000);
       // The narrowest index the query allows; the other filters apply to what it yields.
@@ -370,6 +384,19 @@ export function createRedisStore(options: RedisStoreOptions): IdempotencyStore &
     toRecord,
     get,
     listEvents: (query) => store.listEvents(query),
+    requestsPage: async (index, upper, count) => {
+      const flat = await run<(string | null)[]>('eventsPage', [index, requestBodies], [upper, count]);
+      const out: { id: string; request: LoggedRequest | null }[] = [];
+      for (let i = 0; i + 1 < flat.length; i += 2) {
+        const body = flat[i + 1];
+        out.push({
+          id: flat[i]!,
+          request: typeof body === 'string' ? (JSON.parse(body) as LoggedRequest) : null,
+        });
+      }
+      return out;
+    },
+    requestIndexes: { all: requestsAll, byRequestId: requestIdIndex, byDecision: decisionIndex },
     keys: { ids, flying, due, audit: `${prefix}:audit`, auditBodies: `${prefix}:audit:body` },
     goneKey: (id) => `${prefix}:gone:${id}`,
     grace,

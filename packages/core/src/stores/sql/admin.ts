@@ -5,6 +5,11 @@
 import {
   type AuditEntry,
   type AuditInput,
+  COUNT_LIMIT,
+  type DuplicateGroup,
+  duplicateWindow,
+  type FieldMatch,
+  GROUP_MEMBERS,
   HOUR_MS,
   type IdempotencyAdmin,
   type IncidentQuery,
@@ -14,15 +19,31 @@ import {
   type KeyState,
   pageSize,
   prefixUpperBound,
+  type RequestSearch,
+  requestStatsCounter,
   type StaffJob,
   statsCounter,
+  type TextMatch,
+  type Total,
 } from '../../admin.ts';
-import { newId } from '../../ids.ts';
+import { idFloor, newId } from '../../ids.ts';
 import type { KeyRecord } from '../../record.ts';
+import { fieldTerm, naturalTerm } from '../../requests.ts';
 import type { KeyRef } from '../../store.ts';
 import { compile, type Dialect, type Tables } from './dialect.ts';
 import type { SqlDriver, SqlRunner } from './driver.ts';
-import { type EventRow, eventColumns, keyColumns, num, type Row, toEvent, toRecord } from './rows.ts';
+import {
+  type EventRow,
+  eventColumns,
+  keyColumns,
+  num,
+  type RequestRow,
+  requestColumns,
+  type Row,
+  toEvent,
+  toRecord,
+  toRequest,
+} from './rows.ts';
 
 interface AuditRow {
   id: string;
@@ -78,6 +99,62 @@ class Conditions {
   }
 }
 
+/** `column IN (…)` for a list of values; an empty list matches nothing. */
+function inList(c: Conditions, column: string, values: readonly string[]): string {
+  return values.length === 0 ? '1 = 0' : `${column} IN (${values.map((v) => c.param(v)).join(', ')})`;
+}
+
+/** Whether a request's terms hold `term`: the GIN-indexed array on PostgreSQL, a substring test on SQLite. */
+function hasTerm(d: Dialect, c: Conditions, term: string): string {
+  return d.name === 'postgresql'
+    ? `terms @> ARRAY[${c.param(term)}::text]`
+    : `instr(terms, ${c.param(`\n${term}\n`)}) > 0`;
+}
+
+/** Whether `column` contains `text`, case-sensitively (no LIKE wildcards to escape). */
+function contains(d: Dialect, c: Conditions, column: string, text: string): string {
+  return d.name === 'postgresql'
+    ? `strpos(${column}, ${c.param(text)}::text) > 0`
+    : `instr(${column}, ${c.param(text)}) > 0`;
+}
+
+/** The request-log conditions of a search: its free text, callers, procedures, decisions, statuses, fields, time. */
+function requestConditions(d: Dialect, c: Conditions, q: RequestSearch): void {
+  if (q.text !== undefined && q.text !== '') textConditionOfRequests(d, c, q.text, q.textMatch);
+  if (q.scopes !== undefined) c.add(inList(c, 'scope', q.scopes));
+  if (q.procedures !== undefined) c.add(inList(c, '"procedure"', q.procedures));
+  if (q.route !== undefined) c.add(`route = ${c.param(q.route)}`);
+  if (q.kind !== undefined) c.add(`kind = ${c.param(q.kind)}`);
+  if (q.decisions !== undefined) c.add(inList(c, 'decision', q.decisions));
+  if (q.statusFrom !== undefined) c.add(`status >= ${d.typed(c.param(q.statusFrom), 'int')}`);
+  if (q.statusTo !== undefined) c.add(`status <= ${d.typed(c.param(q.statusTo), 'int')}`);
+  for (const f of q.fields ?? []) c.add(hasTerm(d, c, fieldTerm(f.name, f.value)));
+  if (q.keyId !== undefined) c.add(`key_id = ${c.param(q.keyId)}`);
+  if (q.requestIds !== undefined) c.add(inList(c, 'request_id', q.requestIds));
+  if (q.from !== undefined) {
+    // A request is logged after it was decided on, so its id (UUIDv7) is at least its time: the primary key bounds it.
+    c.add(`id >= ${c.param(idFloor(q.from))}`);
+    c.add(`at >= ${d.fromMs(c.param(q.from))}`);
+  }
+  if (q.to !== undefined) c.add(`at < ${d.fromMs(c.param(q.to))}`);
+}
+
+function textConditionOfRequests(d: Dialect, c: Conditions, text: string, match: TextMatch = 'exact'): void {
+  const either = [
+    `request_id = ${c.param(text)}`,
+    `"key" = ${c.param(text)}`,
+    hasTerm(d, c, naturalTerm(text)),
+  ];
+  if (match === 'contains') either.push(contains(d, c, '"key"', text), contains(d, c, 'natural_id', text));
+  c.add(`(${either.join(' OR ')})`);
+}
+
+/** Key ids a logged request of which carries every one of `fields`. */
+function keysWithFields(d: Dialect, c: Conditions, requests: string, fields: readonly FieldMatch[]): string {
+  const terms = fields.map((f) => hasTerm(d, c, fieldTerm(f.name, f.value)));
+  return `id IN (SELECT key_id FROM ${requests} WHERE key_id IS NOT NULL AND ${terms.join(' AND ')})`;
+}
+
 /** LIKE pattern for "starts with", with LIKE's own wildcards escaped. */
 const likePrefix = (prefix: string): string => `${prefix.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
 
@@ -129,6 +206,37 @@ export function createSqlAdmin(driver: SqlDriver<unknown>, t: Tables): Idempoten
     return num(row!.db_now);
   };
 
+  /**
+   * How many rows match: counted up to COUNT_LIMIT (a bounded scan); beyond, PostgreSQL's planner estimate, or on
+   * SQLite "at least".
+   */
+  const countOf = async (table: string, c: Conditions): Promise<Total> => {
+    const args = [...c.args, COUNT_LIMIT + 1];
+    const [row] = await run<{ n: number | bigint }>(
+      `SELECT CAST(COUNT(*) AS INTEGER) AS n FROM (SELECT 1 FROM ${table} ${c.text()} LIMIT ${d.typed(`$${args.length}`, 'int')}) AS counted`,
+      args,
+    );
+    const n = num(row!.n);
+    if (n <= COUNT_LIMIT) return { value: n, relation: 'exact' };
+    if (d.name !== 'postgresql') return { value: COUNT_LIMIT, relation: 'at_least' };
+    try {
+      const [plan] = await run<Record<string, unknown>>(
+        `EXPLAIN (FORMAT JSON) SELECT 1 FROM ${table} ${c.text()}`,
+        c.args,
+      );
+      const text = plan === undefined ? undefined : Object.values(plan)[0];
+      const parsed = (typeof text === 'string' ? JSON.parse(text) : text) as [
+        { Plan: { 'Plan Rows': number } },
+      ];
+      return {
+        value: Math.max(Math.round(parsed[0].Plan['Plan Rows']), COUNT_LIMIT + 1),
+        relation: 'estimate',
+      };
+    } catch {
+      return { value: COUNT_LIMIT, relation: 'at_least' };
+    }
+  };
+
   const pageOf = <T extends { id: string }>(rows: T[], limit: number) => {
     const items = rows.slice(0, limit);
     return { items, nextCursor: rows.length > limit ? items[items.length - 1]!.id : null };
@@ -169,6 +277,24 @@ export function createSqlAdmin(driver: SqlDriver<unknown>, t: Tables): Idempoten
       if (q.createdFrom !== undefined) c.add(`created_at >= ${d.fromMs(c.param(q.createdFrom))}`);
       if (q.createdTo !== undefined) c.add(`created_at < ${d.fromMs(c.param(q.createdTo))}`);
       if (q.state !== undefined) c.add(stateCondition(d, q.state));
+      if (q.text !== undefined && q.text !== '') {
+        const text = q.text;
+        // Through the request log: keys a request of which had this request id or natural value.
+        const either = [
+          `"key" = ${c.param(text)}`,
+          `natural_id = ${c.param(text)}`,
+          `id IN (SELECT key_id FROM ${t.requests} WHERE key_id IS NOT NULL AND (request_id = ${c.param(text)} OR ${hasTerm(d, c, naturalTerm(text))}))`,
+        ];
+        if (q.textMatch === 'contains')
+          either.push(contains(d, c, '"key"', text), contains(d, c, 'natural_id', text));
+        c.add(`(${either.join(' OR ')})`);
+      }
+      if (q.scopes !== undefined) c.add(inList(c, 'scope', q.scopes));
+      if (q.procedures !== undefined) c.add(inList(c, '"procedure"', q.procedures));
+      if (q.statusFrom !== undefined) c.add(`outcome_status >= ${d.typed(c.param(q.statusFrom), 'int')}`);
+      if (q.statusTo !== undefined) c.add(`outcome_status <= ${d.typed(c.param(q.statusTo), 'int')}`);
+      if (q.fields !== undefined) c.add(keysWithFields(d, c, t.requests, q.fields));
+      const total = q.count ? await countOf(t.keys, c) : null;
       const oldest = q.order === 'oldest';
       if (q.cursor !== undefined) c.add(`id ${oldest ? '>' : '<'} ${c.param(q.cursor)}`);
       const limit = pageSize(q.limit);
@@ -177,7 +303,153 @@ export function createSqlAdmin(driver: SqlDriver<unknown>, t: Tables): Idempoten
         c.args,
       );
       const now = rows.length > 0 ? num(rows[0]!.db_now) : await dbNow();
-      return { ...pageOf(rows.map(toRecord), limit), now };
+      return { ...pageOf(rows.map(toRecord), limit), now, total };
+    },
+
+    async searchRequests(q) {
+      const c = new Conditions();
+      requestConditions(d, c, q);
+      const total = q.count ? await countOf(t.requests, c) : null;
+      const oldest = q.order === 'oldest';
+      if (q.cursor !== undefined) c.add(`id ${oldest ? '>' : '<'} ${c.param(q.cursor)}`);
+      const limit = pageSize(q.limit);
+      const rows = await run<RequestRow>(
+        `SELECT ${requestColumns(d)} FROM ${t.requests} ${c.text()}
+         ORDER BY id ${oldest ? 'ASC' : 'DESC'} LIMIT ${limitOf(c, limit + 1)}`,
+        c.args,
+      );
+      return { ...pageOf(rows.map(toRequest), limit), now: await dbNow(), total };
+    },
+
+    async requestStats(query) {
+      const now = Math.floor(await dbNow());
+      const counter = requestStatsCounter(now, query);
+      const bucket =
+        d.name === 'postgresql'
+          ? `floor((${d.ms('at')} - $1::float8) / $2::float8)::int4`
+          : `CAST((at - $1) / $2 AS INTEGER)`;
+      const rows = await run<{ decision: string; bucket: number | bigint; n: number | bigint }>(
+        `SELECT decision, ${bucket} AS bucket, CAST(COUNT(*) AS INTEGER) AS n FROM ${t.requests}
+         WHERE id >= $3 AND at >= ${d.fromMs('$1')} AND at <= ${d.fromMs('$4')}
+         GROUP BY 1, 2`,
+        [counter.from, counter.bucketMs, idFloor(counter.from), now],
+      );
+      for (const row of rows) counter.add(row.decision, num(row.bucket), num(row.n));
+      return counter.result();
+    },
+
+    async duplicates(q) {
+      const now = Math.floor(await dbNow());
+      const from = duplicateWindow(now, q);
+      const limit = pageSize(q.limit);
+      const grouped = (c: Conditions) => {
+        const window = `id >= ${c.param(idFloor(from))} AND at >= ${d.fromMs(c.param(from))} AND at <= ${d.fromMs(c.param(now))}`;
+        const keys = `COUNT(DISTINCT CASE WHEN "key" = '' THEN '#' || id ELSE "key" END)`;
+        const stats = `CAST(COUNT(*) AS INTEGER) AS n, CAST(${keys} AS INTEGER) AS keys,
+          ${d.ms('MIN(at)')} AS first_seen, ${d.ms('MAX(at)')} AS last_seen, MAX(id) AS last_id`;
+        return q.kind === 'payload'
+          ? `SELECT scope, "procedure", fingerprint AS ident, 'fp' AS sort, ${stats} FROM ${t.requests}
+             WHERE ${window} AND decision IN ('first_call', 'unprotected') AND kind = 'key' AND fingerprint IS NOT NULL
+             GROUP BY scope, "procedure", fingerprint HAVING ${keys} >= 2`
+          : `SELECT scope, "procedure", ident, sort, ${stats} FROM (
+               SELECT r.*, CASE WHEN decision = 'duplicate' THEN 'dup' ELSE 'key' END AS sort,
+                 CASE WHEN decision = 'duplicate' THEN COALESCE(natural_id, '') ELSE "key" END AS ident
+               FROM ${t.requests} r WHERE ${window} AND (kind = 'natural' OR decision = 'duplicate')) AS n
+             GROUP BY scope, "procedure", sort, ident HAVING COUNT(*) >= 2 OR sort = 'dup'`;
+      };
+      type GroupRow = {
+        scope: string;
+        procedure: string;
+        ident: string;
+        sort: string;
+        n: number | bigint;
+        keys: number | bigint;
+        first_seen: number | bigint;
+        last_seen: number | bigint;
+        last_id: string;
+      };
+      const c = new Conditions();
+      const inner = grouped(c);
+      const cursor = q.cursor === undefined ? '' : `WHERE last_id < ${c.param(q.cursor)}`;
+      const groups = await run<GroupRow>(
+        `SELECT * FROM (${inner}) AS g ${cursor} ORDER BY last_id DESC LIMIT ${limitOf(c, limit + 1)}`,
+        c.args,
+      );
+      let total: number | null = null;
+      if (q.count) {
+        const cc = new Conditions();
+        const [row] = await run<{ n: number | bigint }>(
+          `SELECT CAST(COUNT(*) AS INTEGER) AS n FROM (${grouped(cc)}) AS g`,
+          cc.args,
+        );
+        total = num(row!.n);
+      }
+      const page = groups.slice(0, limit);
+      const items = await Promise.all(
+        page.map(async (g): Promise<DuplicateGroup> => {
+          const m = new Conditions();
+          m.add(`id >= ${m.param(idFloor(from))}`);
+          m.add(`at >= ${d.fromMs(m.param(from))}`);
+          m.add(`at <= ${d.fromMs(m.param(now))}`);
+          m.add(`scope = ${m.param(g.scope)}`);
+          m.add(`"procedure" = ${m.param(g.procedure)}`);
+          if (q.kind === 'payload') {
+            m.add(`fingerprint = ${m.param(g.ident)}`);
+            m.add(`decision IN ('first_call', 'unprotected')`);
+            m.add(`kind = 'key'`);
+          } else if (g.sort === 'dup') {
+            m.add(`decision = 'duplicate'`);
+            m.add(`COALESCE(natural_id, '') = ${m.param(g.ident)}`);
+          } else {
+            m.add(`kind = 'natural'`);
+            m.add(`decision <> 'duplicate'`);
+            m.add(`"key" = ${m.param(g.ident)}`);
+          }
+          const members = await run<RequestRow>(
+            `SELECT ${requestColumns(d)} FROM ${t.requests} ${m.text()} ORDER BY id DESC LIMIT ${limitOf(m, GROUP_MEMBERS)}`,
+            m.args,
+          );
+          const newest = members[0] ? toRequest(members[0]) : null;
+          return {
+            id: g.last_id,
+            kind: q.kind,
+            scope: g.scope,
+            procedure: g.procedure,
+            fingerprint: q.kind === 'payload' ? g.ident : null,
+            key: q.kind === 'natural' && g.sort === 'key' ? g.ident : null,
+            naturalId: q.kind === 'natural' ? (newest?.naturalId ?? null) : null,
+            requests: num(g.n),
+            keys: num(g.keys),
+            firstSeen: num(g.first_seen),
+            lastSeen: num(g.last_seen),
+            members: members.map(toRequest),
+          };
+        }),
+      );
+      return {
+        items,
+        nextCursor: groups.length > limit ? page[page.length - 1]!.last_id : null,
+        now,
+        from,
+        total,
+      };
+    },
+
+    async procedures() {
+      // A skip scan: one index probe per distinct procedure, however many rows each has.
+      const distinct = (table: string) =>
+        run<{ name: string | null }>(
+          `WITH RECURSIVE p(name) AS (
+             SELECT MIN("procedure") FROM ${table}
+             UNION ALL
+             SELECT (SELECT MIN("procedure") FROM ${table} WHERE "procedure" > p.name) FROM p WHERE p.name IS NOT NULL
+           ) SELECT name FROM p WHERE name IS NOT NULL LIMIT 500`,
+          [],
+        );
+      const names = new Set<string>();
+      for (const rows of [await distinct(t.keys), await distinct(t.requests)])
+        for (const row of rows) if (row.name !== null) names.add(row.name);
+      return [...names].sort().slice(0, 500);
     },
 
     keyById,

@@ -81,6 +81,7 @@ export interface Tables {
   readonly audit: string;
   readonly jobs: string;
   readonly adminState: string;
+  readonly requests: string;
   readonly migrations: string;
 }
 
@@ -95,6 +96,7 @@ export function tables(schema?: string): Tables {
     audit: q('idem_audit'),
     jobs: q('idem_jobs'),
     adminState: q('idem_admin_state'),
+    requests: q('idem_requests'),
     migrations: q('idem_migrations'),
   };
 }

@@ -1,7 +1,7 @@
 // idem's own schema, one list of migrations per database. Only idem's tables (idem_keys, idem_events,
-// idem_audit, idem_jobs, idem_admin_state), recorded in idem's own history table (idem_migrations), never in an
-// application's or Prisma's. The package also ships each one as a .sql file (dist/sql/<dialect>/), for teams that
-// apply migrations with a tool of their own.
+// idem_audit, idem_jobs, idem_admin_state, idem_requests), recorded in idem's own history table (idem_migrations),
+// never in an application's or Prisma's. The package also ships each one as a .sql file (dist/sql/<dialect>/), for
+// teams that apply migrations with a tool of their own.
 //
 // Rules for a new migration: append, never edit one that shipped (its checksum is recorded); one statement per
 // `;` at the end of a line; unqualified table names (a PostgreSQL schema is applied through search_path).
@@ -109,6 +109,42 @@ CREATE TABLE idem_admin_state (
 CREATE INDEX idem_admin_state_expires_at ON idem_admin_state (expires_at);
 `,
   },
+  {
+    version: 3,
+    name: 'request_log',
+    sql: `
+CREATE TABLE idem_requests (
+  id TEXT NOT NULL PRIMARY KEY,
+  at TIMESTAMPTZ(3) NOT NULL,
+  scope TEXT NOT NULL,
+  "procedure" TEXT NOT NULL,
+  kind TEXT NOT NULL,
+  "key" TEXT NOT NULL,
+  key_id TEXT,
+  request_id TEXT,
+  decision TEXT NOT NULL,
+  reason TEXT,
+  status INTEGER,
+  fingerprint TEXT,
+  natural_id TEXT,
+  route TEXT,
+  user_agent TEXT,
+  address TEXT,
+  request TEXT,
+  response TEXT,
+  terms TEXT[],
+  duration_ms INTEGER
+);
+CREATE INDEX idem_requests_request_id ON idem_requests (request_id);
+CREATE INDEX idem_requests_key_id ON idem_requests (key_id);
+CREATE INDEX idem_requests_key ON idem_requests ("key" text_pattern_ops, id);
+CREATE INDEX idem_requests_scope_id ON idem_requests (scope, id);
+CREATE INDEX idem_requests_procedure_id ON idem_requests ("procedure", id);
+CREATE INDEX idem_requests_decision_id ON idem_requests (decision, id);
+CREATE INDEX idem_requests_fingerprint ON idem_requests (scope, "procedure", fingerprint, id);
+CREATE INDEX idem_requests_terms ON idem_requests USING GIN (terms);
+`,
+  },
 ];
 
 export const SQLITE_MIGRATIONS: readonly Migration[] = [
@@ -205,6 +241,41 @@ CREATE TABLE idem_admin_state (
   expires_at BIGINT NOT NULL
 );
 CREATE INDEX idem_admin_state_expires_at ON idem_admin_state (expires_at);
+`,
+  },
+  {
+    version: 3,
+    name: 'request_log',
+    sql: `
+CREATE TABLE idem_requests (
+  id TEXT NOT NULL PRIMARY KEY,
+  at BIGINT NOT NULL,
+  scope TEXT NOT NULL,
+  "procedure" TEXT NOT NULL,
+  kind TEXT NOT NULL,
+  "key" TEXT NOT NULL,
+  key_id TEXT,
+  request_id TEXT,
+  decision TEXT NOT NULL,
+  reason TEXT,
+  status INTEGER,
+  fingerprint TEXT,
+  natural_id TEXT,
+  route TEXT,
+  user_agent TEXT,
+  address TEXT,
+  request TEXT,
+  response TEXT,
+  terms TEXT,
+  duration_ms INTEGER
+);
+CREATE INDEX idem_requests_request_id ON idem_requests (request_id);
+CREATE INDEX idem_requests_key_id ON idem_requests (key_id);
+CREATE INDEX idem_requests_key ON idem_requests ("key", id);
+CREATE INDEX idem_requests_scope_id ON idem_requests (scope, id);
+CREATE INDEX idem_requests_procedure_id ON idem_requests ("procedure", id);
+CREATE INDEX idem_requests_decision_id ON idem_requests (decision, id);
+CREATE INDEX idem_requests_fingerprint ON idem_requests (scope, "procedure", fingerprint, id);
 `,
   },
 ];

@@ -1,6 +1,7 @@
 // How the SQL store's rows map to records and events, shared by the store and its admin queries.
 import type { IdemEvent } from '../../events.ts';
 import type { KeyKind, KeyRecord, KeyStatus, Outcome } from '../../record.ts';
+import type { LoggedMessage, LoggedRequest, RequestDecision } from '../../requests.ts';
 import type { Dialect } from './dialect.ts';
 
 export interface Row {
@@ -136,3 +137,73 @@ export function keyColumns(d: Dialect): string {
 /** The event columns as the store reads them. */
 export const eventColumns = (d: Dialect): string =>
   `id, key_id, scope, "procedure", kind, "key", type, ${d.ms('at')} AS at, request_id, fingerprint, payload, detail`;
+
+export interface RequestRow {
+  id: string;
+  at: number | bigint;
+  scope: string;
+  procedure: string;
+  kind: string;
+  key: string;
+  key_id: string | null;
+  request_id: string | null;
+  decision: string;
+  reason: string | null;
+  status: number | bigint | null;
+  fingerprint: string | null;
+  natural_id: string | null;
+  route: string | null;
+  user_agent: string | null;
+  address: string | null;
+  request: string | null;
+  response: string | null;
+  terms: string | readonly string[] | null;
+  duration_ms: number | bigint | null;
+}
+
+/** The request-log columns as the store reads them. */
+export const requestColumns = (d: Dialect): string =>
+  `id, ${d.ms('at')} AS at, scope, "procedure", kind, "key", key_id, request_id, decision, reason, status,
+   fingerprint, natural_id, route, user_agent, address, request, response, terms, duration_ms`;
+
+/**
+ * Terms as stored: a text array on PostgreSQL (GIN-indexed), and on SQLite one text with each term between line
+ * feeds (a term holds no control character), so "has this term" is a substring test.
+ */
+export function termsText(terms: readonly string[]): string {
+  return terms.length === 0 ? '' : `\n${terms.join('\n')}\n`;
+}
+
+const message = (text: string | null): LoggedMessage | null =>
+  text === null ? null : (JSON.parse(text) as LoggedMessage);
+
+export function toRequest(row: RequestRow): LoggedRequest {
+  const terms =
+    row.terms === null
+      ? []
+      : typeof row.terms === 'string'
+        ? row.terms.split('\n').filter((t) => t !== '')
+        : [...row.terms];
+  return {
+    id: row.id,
+    at: num(row.at),
+    scope: row.scope,
+    procedure: row.procedure,
+    kind: row.kind as KeyKind,
+    key: row.key,
+    keyId: row.key_id,
+    requestId: row.request_id,
+    decision: row.decision as RequestDecision,
+    reason: row.reason,
+    status: optNum(row.status),
+    fingerprint: row.fingerprint,
+    naturalId: row.natural_id,
+    route: row.route,
+    userAgent: row.user_agent,
+    address: row.address,
+    request: message(row.request),
+    response: message(row.response),
+    terms,
+    durationMs: optNum(row.duration_ms),
+  };
+}

@@ -27,7 +27,16 @@ import { ChangeWaiters } from '../../waiters.ts';
 import { createSqlAdmin } from './admin.ts';
 import { compile, type Dialect, type Statement, type Tables } from './dialect.ts';
 import type { SqlDriver, SqlRunner } from './driver.ts';
-import { type EventRow, eventColumns, keyColumns, num, type Row, toEvent, toRecord } from './rows.ts';
+import {
+  type EventRow,
+  eventColumns,
+  keyColumns,
+  num,
+  type Row,
+  termsText,
+  toEvent,
+  toRecord,
+} from './rows.ts';
 
 export interface SqlStoreOptions<Tx> {
   driver: SqlDriver<Tx>;
@@ -99,10 +108,13 @@ function statements(d: Dialect, t: Tables) {
     // Events by primary key range (ids are UUIDv7): old ones go in batches without scanning the table.
     purgeEvents: c(`DELETE FROM ${t.events} WHERE id IN (
         SELECT id FROM ${t.events} WHERE id < $1 ORDER BY id LIMIT ${d.typed('$2', 'int')})`),
+    purgeRequests: c(`DELETE FROM ${t.requests} WHERE id IN (
+        SELECT id FROM ${t.requests} WHERE id < $1 ORDER BY id LIMIT ${d.typed('$2', 'int')})`),
   };
 }
 
 const EVENT_COLUMNS = 12;
+const REQUEST_COLUMNS = 20;
 
 /** A SQL store over a driver. Use the entry points named for your client: pgStore, sqliteStore, prismaStore. */
 export function createSqlStore<Tx>(options: SqlStoreOptions<Tx>): TransactionalStore<Tx> & AdminCapable {
@@ -314,8 +326,56 @@ export function createSqlStore<Tx>(options: SqlStoreOptions<Tx>): TransactionalS
       if (args.length !== events.length * EVENT_COLUMNS) throw new Error('event row shape mismatch');
       await driver.atomically((on) => on.execute(st, args));
     },
+    async appendRequests(requests) {
+      if (requests.length === 0) return;
+      const rows: string[] = [];
+      const args: unknown[] = [];
+      const json = (value: unknown) => (value === null ? null : JSON.stringify(value));
+      for (const r of requests) {
+        const n = args.length;
+        const p = (i: number) => `$${n + i}`;
+        const values = Array.from({ length: REQUEST_COLUMNS }, (_, i) => p(i + 1));
+        values[1] = d.fromMs(p(2));
+        values[10] = d.typed(p(11), 'int');
+        values[18] = d.name === 'postgresql' ? `string_to_array(${p(19)}::text, chr(10))` : p(19);
+        values[19] = d.typed(p(20), 'int');
+        rows.push(`(${values.join(', ')})`);
+        args.push(
+          r.id,
+          r.at,
+          r.scope,
+          r.procedure,
+          r.kind,
+          r.key,
+          r.keyId,
+          r.requestId,
+          r.decision,
+          r.reason,
+          r.status,
+          r.fingerprint,
+          r.naturalId,
+          r.route,
+          r.userAgent,
+          r.address,
+          json(r.request),
+          json(r.response),
+          d.name === 'postgresql' ? r.terms.join('\n') : termsText(r.terms),
+          r.durationMs,
+        );
+      }
+      const st = compile(
+        d,
+        `INSERT INTO ${t.requests} (id, at, scope, "procedure", kind, "key", key_id, request_id, decision, reason,
+           status, fingerprint, natural_id, route, user_agent, address, request, response, terms, duration_ms)
+         VALUES ${rows.join(', ')}`,
+      );
+      if (args.length !== requests.length * REQUEST_COLUMNS) throw new Error('request row shape mismatch');
+      await driver.atomically((on) => on.execute(st, args));
+    },
     async purgeEventsBefore(id, limit) {
-      return driver.atomically((on) => on.execute(s.purgeEvents, [id, limit]));
+      const events = await driver.atomically((on) => on.execute(s.purgeEvents, [id, limit]));
+      const requests = await driver.atomically((on) => on.execute(s.purgeRequests, [id, limit]));
+      return Math.max(events, requests);
     },
     async listEvents(q: EventQuery) {
       const where: string[] = [];

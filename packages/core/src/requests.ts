@@ -1,0 +1,250 @@
+// The request log (D1, D6, D7): one entry per request idem decided on, with the request as received (secrets
+// redacted) and the answer as sent (status, headers, body), where it came in and from whom. Support staff find a
+// request from what the customer has (a request id, a route, a payload field) and quote back exactly what the
+// client got. Entries are written behind the request, in batches, like events: the key row stays the only write
+// made before answering, and a crash loses at most the last few milliseconds of the log, never a key.
+import type { KeyKind } from './record.ts';
+import { boundText, type Redactor } from './redact.ts';
+
+/**
+ * What happened to a request, as the client saw it: it ran (`first_call`, also after an expired key or a dead
+ * holder), was answered from the stored outcome (`replay`), was refused for another payload under its key
+ * (`conflict`), while its first was running (`in_flight`), for a bad or missing key (`refused`), as a natural
+ * duplicate of another key's resource (`duplicate`, N5), or ran without a key on a policy that allows that
+ * (`unprotected`).
+ */
+export const REQUEST_DECISIONS = [
+  'first_call',
+  'replay',
+  'conflict',
+  'in_flight',
+  'refused',
+  'duplicate',
+  'unprotected',
+] as const;
+
+export type RequestDecision = (typeof REQUEST_DECISIONS)[number];
+
+/** A message as kept: headers (secrets redacted) and the body text, bounded. */
+export interface LoggedMessage {
+  readonly headers: Readonly<Record<string, string>>;
+  /** The body as received or sent; null when there was none or the edge could not see it. */
+  readonly body: string | null;
+  /** The body's size in bytes before it was bounded; null when unknown. */
+  readonly bytes: number | null;
+  /** Whether redaction changed the body (then it is no longer byte for byte what travelled). */
+  readonly redacted: boolean;
+}
+
+/** One request as the log keeps it. */
+export interface LoggedRequest {
+  /** UUIDv7, made when the entry is written: sorts by time. */
+  readonly id: string;
+  /** When the request was decided on, on the store's clock (estimated from the engine's last reading of it). */
+  readonly at: number;
+  readonly scope: string;
+  readonly procedure: string;
+  readonly kind: KeyKind;
+  /** The key as sent ('' when none was). */
+  readonly key: string;
+  /** The key record it ran or replayed under, when there was one. */
+  readonly keyId: string | null;
+  readonly requestId: string | null;
+  readonly decision: RequestDecision;
+  /** Why: the reason a first call ran (new, key_expired, lease_expired, payload_changed) or a refusal's code. */
+  readonly reason: string | null;
+  /** The status answered; null when the edge did not say. */
+  readonly status: number | null;
+  readonly fingerprint: string | null;
+  /** A natural key's values as the customer knows them (`invoice_v2 ap-100024`). */
+  readonly naturalId: string | null;
+  /** Where it came in, as users name it: `POST /v1/usage`, `POST /trpc/novu.events.trigger`. */
+  readonly route: string | null;
+  readonly userAgent: string | null;
+  readonly address: string | null;
+  readonly request: LoggedMessage | null;
+  readonly response: LoggedMessage | null;
+  /**
+   * Searchable facts: `field=value` for each scalar field of the payload (nested fields dotted, `to.subscriberId`),
+   * and `~value` for the natural id and each of its values.
+   */
+  readonly terms: readonly string[];
+  /** From the decision to the answer, when the edge measured it. */
+  readonly durationMs: number | null;
+}
+
+/** What the edge reports of one request; the engine redacts, bounds and stamps it. */
+export interface RequestReport {
+  readonly scope: string;
+  readonly procedure: string;
+  readonly kind?: KeyKind;
+  readonly key?: string | null;
+  readonly keyId?: string | null;
+  readonly requestId?: string | null;
+  readonly decision: RequestDecision;
+  readonly reason?: string | null;
+  readonly status?: number | null;
+  readonly fingerprint?: string | null;
+  readonly naturalId?: string | null;
+  readonly route?: string | null;
+  readonly userAgent?: string | null;
+  readonly address?: string | null;
+  /** When the request was decided on, by the edge's clock (Date.now()); default: when reported. */
+  readonly at?: number;
+  readonly durationMs?: number | null;
+  /** The request's parsed payload: made searchable (after redaction). */
+  readonly payload?: unknown;
+  /** The request body as received; default: the payload as JSON. */
+  readonly requestBody?: string | null;
+  readonly requestHeaders?: Readonly<Record<string, string | readonly string[] | undefined>>;
+  readonly responseBody?: string | null;
+  readonly responseHeaders?: Readonly<Record<string, string | number | readonly string[] | undefined>>;
+}
+
+/** Terms kept per request at most, and the longest value a term keeps. */
+const MAX_TERMS = 64;
+const MAX_TERM_VALUE = 200;
+const MAX_HEADER_VALUE = 1000;
+const MAX_HEADERS = 64;
+
+// Terms are matched whole: control characters (the SQLite store's separator among them) become spaces.
+// biome-ignore lint/suspicious/noControlCharactersInRegex: exactly what is replaced
+const CONTROL = /[\u0000-\u001f\u007f]/g;
+const clean = (text: string, max: number) => text.slice(0, max).replace(CONTROL, ' ');
+
+/** The term a search for `field = value` looks for. */
+export const fieldTerm = (field: string, value: string): string =>
+  `${clean(field.trim(), MAX_TERM_VALUE)}=${clean(value.trim(), MAX_TERM_VALUE)}`;
+
+/** The term a search for a natural id value looks for. */
+export const naturalTerm = (value: string): string => `~${clean(value.trim(), MAX_TERM_VALUE)}`;
+
+/**
+ * The searchable terms of a (redacted) payload and a natural id: each scalar field as `path=value` (array items
+ * under their array's path), the natural id and each of its values as `~value`; at most 64, redacted values left
+ * out.
+ *
+ * @example
+ * searchTerms({ order_id: 'ord_1', to: { subscriberId: 's-1' } }, null) // ['order_id=ord_1', 'to.subscriberId=s-1']
+ */
+export function searchTerms(payload: unknown, naturalId: string | null, mask = '[REDACTED]'): string[] {
+  const terms = new Set<string>();
+  if (naturalId) {
+    terms.add(naturalTerm(naturalId));
+    for (const value of naturalId.split(' ')) if (value !== '') terms.add(naturalTerm(value));
+  }
+  const walk = (value: unknown, path: string, depth: number): void => {
+    if (terms.size >= MAX_TERMS || depth > 8 || value === null || value === undefined) return;
+    if (typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean') {
+      if (path !== '' && value !== mask) terms.add(fieldTerm(path, String(value)));
+      return;
+    }
+    if (Array.isArray(value)) {
+      for (const item of value) walk(item, path, depth + 1);
+      return;
+    }
+    if (typeof value === 'object')
+      for (const [name, inner] of Object.entries(value))
+        walk(inner, path === '' ? name : `${path}.${name}`, depth + 1);
+  };
+  walk(payload, '', 0);
+  return [...terms].slice(0, MAX_TERMS);
+}
+
+const encoder = new TextEncoder();
+
+/** Headers as kept: lower-case names, repeated values joined, secrets redacted, bounded. */
+function keptHeaders(
+  headers: Readonly<Record<string, string | number | readonly string[] | undefined>> | undefined,
+  redact: Redactor,
+): Record<string, string> {
+  if (headers === undefined) return {};
+  const out: Record<string, string> = {};
+  for (const [name, value] of Object.entries(headers).slice(0, MAX_HEADERS)) {
+    if (value === undefined) continue;
+    const text = Array.isArray(value) ? value.join(', ') : String(value);
+    out[name.toLowerCase()] = text.slice(0, MAX_HEADER_VALUE);
+  }
+  return redact(out) as Record<string, string>;
+}
+
+/**
+ * A body as kept: as it travelled when there is nothing to hide (byte for byte), else its JSON with secrets
+ * redacted; bounded in size either way. A body that is not JSON is kept only when the free-text patterns find
+ * nothing in it.
+ */
+function keptBody(
+  body: string | null | undefined,
+  redact: Redactor,
+  maxBytes: number,
+): Pick<LoggedMessage, 'body' | 'bytes' | 'redacted'> {
+  if (body === null || body === undefined) return { body: null, bytes: null, redacted: false };
+  const bytes = encoder.encode(body).byteLength;
+  let text = body;
+  let redacted = false;
+  try {
+    const parsed = JSON.parse(body) as unknown;
+    const clean = redact(parsed);
+    if (clean !== parsed) {
+      text = JSON.stringify(clean);
+      redacted = true;
+    }
+  } catch {
+    const clean = redact(body);
+    if (clean !== body) {
+      text = String(clean);
+      redacted = true;
+    }
+  }
+  return { body: boundText(text, maxBytes), bytes, redacted };
+}
+
+/** A report as the log keeps it (without id and time, which the engine adds). */
+export function loggedRequest(
+  report: RequestReport,
+  redact: Redactor,
+  maxBytes: number,
+): Omit<LoggedRequest, 'id' | 'at'> {
+  let payload: unknown = report.payload;
+  try {
+    payload = payload === undefined ? undefined : redact(payload);
+  } catch {
+    payload = undefined;
+  }
+  const requestBody =
+    report.requestBody ??
+    (report.payload === undefined ? null : (JSON.stringify(report.payload ?? null) ?? null));
+  const request: LoggedMessage = {
+    headers: keptHeaders(report.requestHeaders, redact),
+    ...keptBody(requestBody, redact, maxBytes),
+  };
+  const response: LoggedMessage | null =
+    report.responseBody === undefined && report.responseHeaders === undefined
+      ? null
+      : {
+          headers: keptHeaders(report.responseHeaders, redact),
+          ...keptBody(report.responseBody, redact, maxBytes),
+        };
+  const short = (text: string | null | undefined, max: number) =>
+    text === null || text === undefined ? null : text.slice(0, max);
+  return {
+    scope: report.scope,
+    procedure: report.procedure,
+    kind: report.kind ?? 'key',
+    key: (report.key ?? '').slice(0, 300),
+    keyId: report.keyId ?? null,
+    requestId: report.requestId ?? null,
+    decision: report.decision,
+    reason: short(report.reason, 200),
+    status: report.status ?? null,
+    fingerprint: report.fingerprint ?? null,
+    naturalId: short(report.naturalId, 4096),
+    route: short(report.route, 500),
+    userAgent: short(report.userAgent, 300),
+    address: short(report.address, 100),
+    request,
+    response,
+    terms: searchTerms(payload, report.naturalId ?? null),
+    durationMs: report.durationMs ?? null,
+  };
+}
