@@ -162,6 +162,8 @@ export function createAdminRouter<TCtx extends object, TMeta extends object>(
   // it) and its client reuses it on every retry and resubmission. Keys belong to the person acting.
   const staffIdempotency = createIdempotency(t, {
     engine: (ctx) => engineOf(ctx),
+    // Staff actions are not the app's traffic: they stay out of the request log the overview counts.
+    requestLog: false,
     scope: (ctx) => {
       const access = options.access(ctx);
       return access?.staff ? `staff:${access.staff.actor}` : null;

@@ -7,7 +7,8 @@ import { createTestPostgres, createTestSqlite } from '@idem/testing';
 import { createTRPCClient, httpBatchLink, httpLink, TRPCClientError } from '@trpc/client';
 import pg from 'pg';
 import superjson from 'superjson';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import { adminOf } from '@idem/core/admin';
 import { BATCH_KEYS_HEADER, REPLAYED_KEYS_HEADER } from '../src/protocol.ts';
 import { type App, type AppRouter, type Backend, postgresBackend, sqliteBackend, startApp } from './app.ts';
 
@@ -246,6 +247,92 @@ for (const provider of ['sqlite', 'postgresql'] as const) {
       expect((missing.data as { idempotency?: { code: string } }).idempotency?.code).toBe('KEY_MISSING');
       const unprotected = await client(app, a).create.mutate({ amount: 9 });
       expect(unprotected.key).toBeNull();
+    });
+
+    it('D7: each call is logged once as the client got it: decision, status, replayed headers, body bytes, route, user agent', async () => {
+      const key = `k-${crypto.randomUUID()}`;
+      const h = { ...a, 'Idempotency-Key': key, 'user-agent': 'idem-test/1' };
+      const first = await raw(app, 'create', { amount: 31 }, { ...h, 'x-request-id': `r1-${key}` });
+      const again = await raw(app, 'create', { amount: 31 }, { ...h, 'x-request-id': `r2-${key}` });
+      const other = await raw(app, 'create', { amount: 32 }, { ...h, 'x-request-id': `r3-${key}` });
+      const repeated = await rawHttp(app, '/create', { amount: 33 }, [
+        ['x-api-key', 'caller-a'],
+        ['Idempotency-Key', `${key}-a`],
+        ['Idempotency-Key', `${key}-b`],
+        ['x-request-id', `r4-${key}`],
+      ]);
+      const bodies = [await first.text(), await again.text(), await other.text()];
+      const admin = adminOf(app.engine.store)!;
+      const ids = [1, 2, 3, 4].map((n) => `r${n}-${key}`);
+      const logged = await vi.waitFor(async () => {
+        await app.engine.flushEvents();
+        const page = await admin.searchRequests({ requestIds: ids, order: 'oldest' });
+        expect(page.items).toHaveLength(4);
+        return page.items;
+      });
+      expect(logged.map((r) => [r.requestId, r.decision, r.status])).toEqual([
+        [ids[0], 'first_call', 201],
+        [ids[1], 'replay', 201],
+        [ids[2], 'conflict', 422],
+        [ids[3], 'refused', 400],
+      ]);
+      expect(logged[0]).toMatchObject({
+        scope: 'caller-a',
+        procedure: 'create',
+        key,
+        route: 'POST /create',
+        userAgent: 'idem-test/1',
+        reason: 'new',
+        response: { body: bodies[0], redacted: false },
+      });
+      expect(logged[0]!.response!.headers.location).toBe(first.headers.get('location'));
+      expect(logged[1]!.response).toMatchObject({
+        body: bodies[1],
+        headers: { 'idempotency-replay': 'true' },
+      });
+      expect(logged[1]!.keyId).toBe(logged[0]!.keyId);
+      expect(logged[2]!.response!.body).toBe(bodies[2]);
+      expect(logged[3]).toMatchObject({ reason: 'KEY_REPEATED', key: '' });
+      // The raw socket read the chunked framing too; the log holds the body the client decoded.
+      expect(repeated.body).toContain(logged[3]!.response!.body);
+      expect(logged[3]!.response!.body).toContain('KEY_REPEATED');
+      expect(logged[0]!.request!.headers['x-api-key']).toBe('[REDACTED]');
+      expect(logged[0]!.terms).toContain('amount=31');
+      // Found by a payload field, and counted once each though the key's events are several.
+      const byField = await admin.searchRequests({
+        fields: [{ name: 'amount', value: '31' }],
+        scopes: ['caller-a'],
+      });
+      expect(byField.items.map((r) => r.requestId).sort()).toEqual([ids[0], ids[1]]);
+      const refusals = await adminOf(app.engine.store)!.incidents({ kind: 'conflicts' });
+      expect(refusals.items.some((e) => e.requestId === ids[2])).toBe(true);
+      const events = await app.engine.store.listEvents({ types: ['refused'] });
+      expect(events.some((e) => e.requestId === ids[3] && e.detail?.reason === 'KEY_REPEATED')).toBe(true);
+    });
+
+    it('D7: in a batch each operation is logged with its own key and decision', async () => {
+      const keys = [`b-${crypto.randomUUID()}`, `b-${crypto.randomUUID()}`];
+      const batch = client(
+        app,
+        { ...a, [BATCH_KEYS_HEADER]: JSON.stringify({ 0: keys[0], 1: keys[1] }) },
+        true,
+      );
+      await Promise.all([batch.create.mutate({ amount: 51 }), batch.create.mutate({ amount: 52 })]);
+      const admin = adminOf(app.engine.store)!;
+      const logged = await vi.waitFor(async () => {
+        await app.engine.flushEvents();
+        const page = await admin.searchRequests({ text: keys[0] });
+        const other = await admin.searchRequests({ text: keys[1] });
+        expect([...page.items, ...other.items]).toHaveLength(2);
+        return [...page.items, ...other.items];
+      });
+      expect(logged.map((r) => [r.key, r.decision])).toEqual([
+        [keys[0], 'first_call'],
+        [keys[1], 'first_call'],
+      ]);
+      expect(logged[0]!.terms).toContain('amount=51');
+      expect(logged[0]!.request!.body).toBe('{"amount":51}');
+      expect(logged[0]!.requestId).toBe(logged[1]!.requestId);
     });
 
     it('K2 (seed 001): idempotencyStatus is "created", then "replayed"', async () => {

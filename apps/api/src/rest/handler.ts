@@ -11,12 +11,18 @@ import type { RestRoute } from './routes.ts';
 
 export type Invoke = (ctx: Context, procedure: string, input: unknown) => Promise<unknown>;
 
-export function sendJson(res: ServerResponse, status: number, body: unknown): void {
+/** Sends a JSON body; returns the text sent. */
+function writeJson(res: ServerResponse, status: number, body: unknown): string {
   const text = JSON.stringify(body);
   res.statusCode = status;
   res.setHeader('Content-Type', 'application/json; charset=utf-8');
   res.setHeader('Content-Length', Buffer.byteLength(text));
   res.end(text);
+  return text;
+}
+
+export function sendJson(res: ServerResponse, status: number, body: unknown): void {
+  writeJson(res, status, body);
 }
 
 export function sendError(
@@ -84,6 +90,8 @@ export async function handleRest(
     setHeader: (name, value) => res.setHeader(name, value),
     rawBody: raw,
     requestId,
+    // This door renders its own bodies (the seed's envelope): it tells idem's request log what it sent (D7).
+    reportsResponse: true,
     client: {
       method: req.method ?? 'POST',
       route: match.route.path,
@@ -91,14 +99,17 @@ export async function handleRest(
     },
   });
   const ctx = { ...makeContext(http.header), ...withExchange(http) };
+  const sent = (status: number, text: string) =>
+    http.responded({ status, headers: res.getHeaders() as Record<string, string | number>, body: text });
   try {
     const data = await invoke(ctx, match.route.procedure, match.route.toInput(match.params, body));
-    sendJson(res, http.status ?? 200, match.route.envelope(data));
+    const status = http.status ?? 200;
+    sent(status, writeJson(res, status, match.route.envelope(data)));
   } catch (cause) {
     const view = describeError(getTRPCErrorFromUnknown(cause), requestId);
     if (view.status >= 500 && view.code === 'internal_server_error')
       console.error(`[api] ${match.route.path} failed:`, cause);
-    sendJson(res, view.status, {
+    const text = writeJson(res, view.status, {
       error: {
         type: view.type,
         code: view.code,
@@ -108,5 +119,6 @@ export async function handleRest(
         ...(view.details ? { details: view.details } : {}),
       },
     });
+    sent(view.status, text);
   }
 }

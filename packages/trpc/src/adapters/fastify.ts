@@ -30,7 +30,7 @@ export function withIdempotency<TRouter extends AnyTRPCRouter>(
             return opts.res.sent;
           },
         },
-        { isBatch: opts.info.isBatchCall },
+        { isBatch: opts.info.isBatchCall, capture: opts.res.raw },
       ),
   );
 }

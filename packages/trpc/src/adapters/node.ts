@@ -1,10 +1,52 @@
 // An exchange over Node's request and response (the standalone, node-http and Express adapters; Fastify's raw
 // request). Node tells repeated headers apart (rawHeaders), and cuts a request's headers at the server's
 // maxHeadersCount (1000 by default): a request that reaches the limit may have lost its key header.
-import type { IncomingMessage } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createExchange, type HttpExchange, requestIdOf } from '../server/exchange.ts';
 
 const DEFAULT_MAX_HEADERS = 1000;
+/** Bytes of a response body kept for the request log (the engine bounds what it stores further). */
+const CAPTURED_BYTES = 64 * 1024;
+
+/**
+ * Keeps the first bytes a response writes and, once it is finished, tells the exchange what was sent: the
+ * request log then holds the answer exactly as the client got it (D7).
+ */
+function captureResponse(res: ServerResponse, exchange: HttpExchange): void {
+  const chunks: Buffer[] = [];
+  let kept = 0;
+  const keep = (chunk: unknown, encoding: unknown): void => {
+    if (kept >= CAPTURED_BYTES || chunk === undefined || chunk === null || typeof chunk === 'function')
+      return;
+    const buffer =
+      typeof chunk === 'string'
+        ? Buffer.from(chunk, typeof encoding === 'string' ? (encoding as BufferEncoding) : 'utf8')
+        : chunk instanceof Uint8Array
+          ? Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength)
+          : null;
+    if (buffer === null) return;
+    const part = buffer.subarray(0, CAPTURED_BYTES - kept);
+    chunks.push(Buffer.from(part));
+    kept += part.byteLength;
+  };
+  const write = res.write.bind(res) as (...args: unknown[]) => boolean;
+  const end = res.end.bind(res) as (...args: unknown[]) => ServerResponse;
+  res.write = ((...args: unknown[]) => {
+    keep(args[0], args[1]);
+    return write(...args);
+  }) as ServerResponse['write'];
+  res.end = ((...args: unknown[]) => {
+    keep(args[0], args[1]);
+    return end(...args);
+  }) as ServerResponse['end'];
+  res.once('finish', () => {
+    exchange.responded({
+      status: res.statusCode,
+      headers: res.getHeaders() as Record<string, string | number | string[] | undefined>,
+      body: Buffer.concat(chunks).toString('utf8'),
+    });
+  });
+}
 
 function headersTruncated(req: IncomingMessage): boolean {
   const server = (req.socket as { server?: { maxHeadersCount?: number | null } } | null)?.server;
@@ -24,8 +66,20 @@ export function nodeExchange(
     setHeader(name: string, value: string): unknown;
     headersSent: boolean;
   },
-  options: { isBatch?: boolean; rawBody?: string } = {},
+  options: {
+    isBatch?: boolean;
+    rawBody?: string;
+    /** The response whose bytes are logged as sent (default `res` itself when it is Node's). */
+    capture?: ServerResponse;
+  } = {},
 ): HttpExchange {
+  const { capture: captureOption, ...rest } = options;
+  const capture =
+    captureOption ??
+    (typeof (res as Partial<ServerResponse>).write === 'function' &&
+    typeof (res as Partial<ServerResponse>).once === 'function'
+      ? (res as ServerResponse)
+      : undefined);
   const setHeader = (name: string, value: string): void => {
     if (!res.headersSent) res.setHeader(name, value);
   };
@@ -37,7 +91,7 @@ export function nodeExchange(
           typeof req.headers['x-request-id'] === 'string' ? req.headers['x-request-id'] : undefined,
         );
   if (given === undefined) setHeader('X-Request-Id', requestId);
-  return createExchange({
+  const exchange: HttpExchange = createExchange({
     requestId,
     headers: req.headers,
     rawHeaders: req.rawHeaders,
@@ -48,6 +102,10 @@ export function nodeExchange(
       ...(req.url ? { route: req.url.split('?')[0]!.slice(0, 500) } : {}),
       ...(req.socket?.remoteAddress ? { address: req.socket.remoteAddress } : {}),
     },
-    ...options,
+    reportsResponse: capture !== undefined,
+    ...rest,
   });
+  // Hooked before tRPC writes anything (createContext runs first): the whole answer is seen.
+  if (capture !== undefined) captureResponse(capture, exchange);
+  return exchange;
 }

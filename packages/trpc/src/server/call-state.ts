@@ -3,6 +3,7 @@
 // value (status, headers).
 import type { ExecuteReason, KeyKind } from '@idem/core';
 import type { HttpExchange } from './exchange.ts';
+import type { RequestTrace } from './request-log.ts';
 import type { ResponseFacts, Settlement } from './settlement.ts';
 
 /** What a procedure behind idempotent() finds in `ctx.idempotency`. */
@@ -28,6 +29,8 @@ export interface CallState {
   /** Outcomes still to store, outermost first; idem.transaction() stores them inside its transaction. */
   readonly pending: readonly Settlement[];
   readonly response: ResponseFacts;
+  /** What the call's layers decided, for the request log (absent when the log is off). */
+  readonly trace?: RequestTrace | undefined;
 }
 
 const calls = new WeakMap<IdempotencyContext, CallState>();

@@ -22,6 +22,19 @@ export interface HttpExchange {
   readonly headersTruncated: boolean;
   /** What support staff see of the request: its route, the client's user agent and address. */
   readonly client: ClientFacts;
+  /** The request's headers (lower-case names, repeated ones joined), for the request log; secrets are redacted there. */
+  requestHeaders(): Record<string, string>;
+  /** When the exchange began (Date.now()). */
+  readonly receivedAt: number;
+  /**
+   * Whether the door reports what it sent (`responded`): then each call is logged with the answer exactly as sent.
+   * Otherwise idem logs each call with the status and decision it knows, without the body.
+   */
+  readonly reportsResponse: boolean;
+  /** Calls `listener` once the door has sent the response (see responded). */
+  onResponse(listener: (sent: SentResponse) => void): void;
+  /** The door says what it sent, once the response went out: its status, headers and body (bounded). */
+  responded(sent: SentResponse): void;
   setHeader(name: string, value: string): void;
   /** The success status to answer with (201 for a creation); undefined means the adapter's default. */
   status: number | undefined;
@@ -29,6 +42,14 @@ export interface HttpExchange {
   markReplayed(key: string): void;
   /** The keys marked as replays in this exchange. */
   readonly replayed: readonly string[];
+}
+
+/** A response as it was sent. */
+export interface SentResponse {
+  readonly status: number;
+  readonly headers: Readonly<Record<string, string | number | readonly string[] | undefined>>;
+  /** The body as sent (it may be cut at a bound); null when the door could not see it. */
+  readonly body: string | null;
 }
 
 export interface ClientFacts {
@@ -50,6 +71,8 @@ export interface ExchangeInit {
   requestId?: string;
   headersTruncated?: boolean;
   client?: ClientFacts;
+  /** The door will call `responded` with what it sent (see HttpExchange.reportsResponse). */
+  reportsResponse?: boolean;
 }
 
 // A caller's X-Request-Id is kept (it ties our events to its logs) when it looks like a tracing id; anything
@@ -88,6 +111,19 @@ export function createExchange(init: ExchangeInit): HttpExchange {
     return value === undefined ? [] : [value];
   };
   const replayed: string[] = [];
+  let listeners: ((sent: SentResponse) => void)[] | null = [];
+  const allHeaders = (): Record<string, string> => {
+    const out: Record<string, string> = {};
+    if (headers instanceof Headers) {
+      headers.forEach((value, name) => {
+        out[name] = value;
+      });
+    } else
+      for (const [name, value] of Object.entries(headers))
+        if (value !== undefined)
+          out[name.toLowerCase()] = Array.isArray(value) ? value.join(', ') : String(value);
+    return out;
+  };
   return {
     requestId: init.requestId ?? requestIdOf(read('x-request-id')),
     header: read,
@@ -100,6 +136,23 @@ export function createExchange(init: ExchangeInit): HttpExchange {
       ...(init.client?.userAgent === undefined && read('user-agent') !== undefined
         ? { userAgent: read('user-agent')!.slice(0, 300) }
         : {}),
+    },
+    requestHeaders: allHeaders,
+    receivedAt: Date.now(),
+    reportsResponse: init.reportsResponse ?? false,
+    onResponse(listener) {
+      listeners?.push(listener);
+    },
+    responded(sent) {
+      const called = listeners;
+      listeners = null;
+      for (const listener of called ?? []) {
+        try {
+          listener(sent);
+        } catch (error) {
+          console.error('[idem] could not log a response:', error);
+        }
+      }
     },
     setHeader: init.setHeader,
     status: undefined,

@@ -17,8 +17,10 @@ import { exchangeOf, type HttpExchange } from './exchange.ts';
 import { findKey } from './key-source.ts';
 import { identityTransformer, type OutputTransformer } from './outcome.ts';
 import { type IdempotentOptions, resolvePolicy } from './policy.ts';
-import { refuse } from './refusal.ts';
+import { refusalOf, refuse } from './refusal.ts';
 import { replay } from './replay.ts';
+import { type LayerDecision, startTrace } from './request-log.ts';
+import { errorStatus } from './outcome.ts';
 import { settle } from './settlement.ts';
 import { createTransaction } from './transaction.ts';
 import { claimUniques, uniquePolicy } from './unique.ts';
@@ -43,6 +45,11 @@ export interface IdempotencyOptions<TCtx, S extends IdempotencyStore> {
    * stored as the outcome: the transaction rolled everything back, so the retry must run.
    */
   isTransient?: (error: unknown) => boolean;
+  /**
+   * Log every call for support staff: the decision, the request as received (secrets redacted) and the answer as
+   * the door sent it (default true; written behind the request, in batches, like events).
+   */
+  requestLog?: boolean;
 }
 
 /** Per-procedure options of idempotent(): a policy (see IdempotentOptions) and, optionally, a key function. */
@@ -112,7 +119,6 @@ export function createIdempotency<
         return next({ ctx: { idempotency: undefined as unknown as IdempotencyContext } });
       const context = ctx as unknown as TCtx;
       const outer = callStateOf(ctx);
-      const state: CallState = outer ?? { pending: [], response: { status: undefined, headers: {} } };
       const scope = options.scope(context);
       if (!scope) {
         throw new TRPCError({
@@ -123,131 +129,216 @@ export function createIdempotency<
       const http = httpOf(context);
       const engine = engineOf(context);
       const input = await getRawInput();
+      if (outer !== undefined) return decide(outer);
 
-      const found = findKey(
-        edge,
-        input,
-        http,
-        batchIndex,
-        keyFrom as ((input: never) => string | undefined) | undefined,
-      );
-      if (!found.ok) throw found.error;
-      const raw =
-        edge.policy.fingerprint.mode === 'bytes'
-          ? ((http?.isBatch ? undefined : http?.rawBody) ?? JSON.stringify(input ?? null))
-          : undefined;
-
-      let decision: Awaited<ReturnType<typeof engine.begin>>;
+      // The outermost layer logs the call once, whatever its layers decided (request-log.ts).
+      const trace =
+        options.requestLog === false
+          ? undefined
+          : startTrace({ engine, scope, procedure: path, input, http });
+      const state: CallState = { pending: [], response: { status: undefined, headers: {} }, trace };
+      if (trace === undefined) return decide(state);
       try {
-        decision = await engine.begin({
-          scope,
-          procedure: path,
-          kind: found.kind,
-          key: found.key,
-          policy: edge.policy,
-          payload: { value: input, raw },
-          requestId: http?.requestId ?? null,
-          naturalId: found.naturalId,
-          signal,
-          answers,
-        });
+        const result = await decide(state);
+        trace.finish(result.ok ? (http?.status ?? state.response.status ?? 200) : errorStatus(result.error));
+        return result;
       } catch (error) {
-        // Fail closed: a mutation whose key cannot be recorded does not run.
-        if (error instanceof IdemError && error.code === 'STORE_UNAVAILABLE')
-          throw storeUnavailable(error, 'the request was not processed');
+        trace.finish(error instanceof TRPCError ? errorStatus(error) : 500);
         throw error;
       }
 
-      switch (decision.kind) {
-        case 'unprotected':
-          return next({
-            ctx: {
-              idempotency: idempotencyContext(
-                { key: null, kind: null, status: 'unprotected', reason: null },
-                undefined,
-                { pending: state.pending, response: state.response },
-                http,
-              ),
-            },
+      async function decide(state: CallState): Promise<Awaited<ReturnType<typeof next>>> {
+        const layer = (fields: Partial<LayerDecision> & Pick<LayerDecision, 'decision'>): void =>
+          state.trace?.decided({
+            kind: edge.source.kind === 'fields' ? 'natural' : 'key',
+            key: null,
+            keyId: null,
+            reason: null,
+            fingerprint: () => null,
+            naturalId: null,
+            ...fields,
           });
-        case 'invalid':
-          throw refuse(
-            decision.code === 'PAYLOAD_TOO_LARGE' ? 413 : presentation.invalidKeyStatus,
-            decision.code,
-            decision.message,
-          );
-        case 'conflict':
-          throw refuse(
-            presentation.conflict.status,
-            presentation.conflict.code,
-            presentation.conflict.message,
+
+        const found = findKey(
+          edge,
+          input,
+          http,
+          batchIndex,
+          keyFrom as ((input: never) => string | undefined) | undefined,
+        );
+        if (!found.ok) {
+          // Refused before the engine saw it (a repeated key header, say): still an event support can find.
+          const code = refusalOf(found.error)?.code ?? 'KEY_INVALID';
+          layer({ decision: 'refused', reason: code });
+          engine.record(
+            'refused',
+            { scope: scope!, procedure: path, kind: 'key', key: '' },
             {
-              expiresAt: decision.record.expiresAt,
+              requestId: http?.requestId ?? null,
+              detail: { reason: code, status: refusalOf(found.error)?.status ?? null },
             },
           );
-        case 'in_flight': {
-          const { retryAfterMs } = presentation.inFlight;
-          http?.setHeader('Retry-After', String(Math.max(1, Math.ceil(retryAfterMs / 1000))));
-          throw refuse(
-            presentation.inFlight.status,
-            presentation.inFlight.code,
-            presentation.inFlight.message,
-            {
-              retryAfterMs,
-            },
-          );
+          throw found.error;
         }
-        case 'replay': {
-          const replayed = replay(decision, edge, transformer, http);
-          if (!replayed.ok) throw replayed.error;
-          // tRPC has no public way for a middleware to answer without calling next(): this is the result next()
-          // itself returns for a success (see the middleware tests), with tRPC's marker string.
-          return { ok: true, data: replayed.data, marker: 'middlewareMarker' } as unknown as Awaited<
-            ReturnType<typeof next>
-          >;
+        const raw =
+          edge.policy.fingerprint.mode === 'bytes'
+            ? ((http?.isBatch ? undefined : http?.rawBody) ?? JSON.stringify(input ?? null))
+            : undefined;
+
+        let decision: Awaited<ReturnType<typeof engine.begin>>;
+        try {
+          decision = await engine.begin({
+            scope: scope!,
+            procedure: path,
+            kind: found.kind,
+            key: found.key,
+            policy: edge.policy,
+            payload: { value: input, raw },
+            requestId: http?.requestId ?? null,
+            naturalId: found.naturalId,
+            signal,
+            answers,
+          });
+        } catch (error) {
+          // Fail closed: a mutation whose key cannot be recorded does not run.
+          if (error instanceof IdemError && error.code === 'STORE_UNAVAILABLE')
+            throw storeUnavailable(error, 'the request was not processed');
+          throw error;
         }
-        case 'execute': {
-          const execution = decision.execution as Execution<unknown>;
-          const claims = await claimUniques(engine, edge, claimPolicy, execution, input, http);
-          if (claims instanceof TRPCError) {
-            await execution.abandon().catch(() => {});
-            throw claims;
+        const keyed = { kind: found.kind, key: found.key ?? null, naturalId: found.naturalId };
+
+        switch (decision.kind) {
+          case 'unprotected':
+            layer({ decision: 'unprotected', kind: 'key', fingerprint: decision.fingerprint });
+            return next({
+              ctx: {
+                idempotency: idempotencyContext(
+                  { key: null, kind: null, status: 'unprotected', reason: null },
+                  undefined,
+                  { pending: state.pending, response: state.response, trace: state.trace },
+                  http,
+                ),
+              },
+            });
+          case 'invalid':
+            layer({ ...keyed, decision: 'refused', reason: decision.code });
+            throw refuse(
+              decision.code === 'PAYLOAD_TOO_LARGE' ? 413 : presentation.invalidKeyStatus,
+              decision.code,
+              decision.message,
+            );
+          case 'conflict':
+            layer({
+              ...keyed,
+              decision: 'conflict',
+              keyId: decision.record.id,
+              reason: presentation.conflict.code,
+            });
+            throw refuse(
+              presentation.conflict.status,
+              presentation.conflict.code,
+              presentation.conflict.message,
+              {
+                expiresAt: decision.record.expiresAt,
+              },
+            );
+          case 'in_flight': {
+            layer({
+              ...keyed,
+              decision: 'in_flight',
+              keyId: decision.record.id,
+              // Seed 003: this duplicate waited its turn and found the first finished.
+              reason: decision.holder === 'finished' ? 'serialized' : 'running',
+            });
+            const { retryAfterMs } = presentation.inFlight;
+            http?.setHeader('Retry-After', String(Math.max(1, Math.ceil(retryAfterMs / 1000))));
+            throw refuse(
+              presentation.inFlight.status,
+              presentation.inFlight.code,
+              presentation.inFlight.message,
+              {
+                retryAfterMs,
+              },
+            );
           }
-          const settlement = settle({
-            execution,
-            claims,
-            edge,
-            path,
-            transformer,
-            http,
-            response: state.response,
-          });
-          const inner: CallState = { pending: [...state.pending, settlement], response: state.response };
-          const idempotency = idempotencyContext(
-            {
-              key: execution.ref.key,
-              kind: execution.ref.kind,
-              status: 'created',
+          case 'replay': {
+            const { record } = decision;
+            layer({
+              ...keyed,
+              decision: 'replay',
+              keyId: record.id,
+              reason: decision.mismatch ? 'payload_differed' : null,
+              fingerprint: () => record.fingerprint,
+            });
+            const replayed = replay(decision, edge, transformer, http);
+            if (!replayed.ok) throw replayed.error;
+            // tRPC has no public way for a middleware to answer without calling next(): this is the result next()
+            // itself returns for a success (see the middleware tests), with tRPC's marker string.
+            return { ok: true, data: replayed.data, marker: 'middlewareMarker' } as unknown as Awaited<
+              ReturnType<typeof next>
+            >;
+          }
+          case 'execute': {
+            const execution = decision.execution as Execution<unknown>;
+            const claims = await claimUniques(engine, edge, claimPolicy, execution, input, http);
+            if (!Array.isArray(claims)) {
+              layer({
+                ...keyed,
+                decision: 'duplicate',
+                keyId: execution.record.id,
+                reason: claims.code,
+                naturalId: claims.value,
+              });
+              await execution.abandon().catch(() => {});
+              throw claims.error;
+            }
+            layer({
+              ...keyed,
+              decision: 'first_call',
+              keyId: execution.record.id,
               reason: decision.reason,
-            },
-            () => execution.signal,
-            inner,
-            http,
-          );
-          let result: Awaited<ReturnType<typeof next>>;
-          try {
-            result = await next({ ctx: { idempotency } });
-          } catch (error) {
-            // next() reports failures as results; this is a bug below us, and the key must not stay held.
-            if (!settlement.settled) await settlement.abandon();
-            throw error;
+              fingerprint: () => execution.record.fingerprint,
+            });
+            const settlement = settle({
+              execution,
+              claims,
+              edge,
+              path,
+              transformer,
+              http,
+              response: state.response,
+            });
+            const inner: CallState = {
+              pending: [...state.pending, settlement],
+              response: state.response,
+              trace: state.trace,
+            };
+            const idempotency = idempotencyContext(
+              {
+                key: execution.ref.key,
+                kind: execution.ref.kind,
+                status: 'created',
+                reason: decision.reason,
+              },
+              () => execution.signal,
+              inner,
+              http,
+            );
+            let result: Awaited<ReturnType<typeof next>>;
+            try {
+              result = await next({ ctx: { idempotency } });
+            } catch (error) {
+              // next() reports failures as results; this is a bug below us, and the key must not stay held.
+              if (!settlement.settled) await settlement.abandon();
+              throw error;
+            }
+            if (settlement.settled) return result; // idem.transaction() stored it with the writes
+            if (!result.ok) {
+              await settlement.fail(result.error);
+              return result;
+            }
+            return { ...result, data: await settlement.succeed(result.data) };
           }
-          if (settlement.settled) return result; // idem.transaction() stored it with the writes
-          if (!result.ok) {
-            await settlement.fail(result.error);
-            return result;
-          }
-          return { ...result, data: await settlement.succeed(result.data) };
         }
       }
     });

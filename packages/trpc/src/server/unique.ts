@@ -20,6 +20,13 @@ export function uniquePolicy(policy: Policy): Policy {
   });
 }
 
+/** A natural duplicate refused (N5): the error to answer, its code and the value another key holds. */
+export interface UniqueRefusal {
+  readonly error: TRPCError;
+  readonly code: string;
+  readonly value: string;
+}
+
 /**
  * Claims every unique constraint the input has, under `execution`'s key. Returns the claims to settle with the
  * outcome, or the refusal for the first constraint another key already holds (after giving back the rest).
@@ -31,7 +38,7 @@ export async function claimUniques(
   execution: Execution<unknown>,
   input: unknown,
   http: HttpExchange | undefined,
-): Promise<Execution<unknown>[] | TRPCError> {
+): Promise<Execution<unknown>[] | UniqueRefusal> {
   const { scope, procedure, key } = execution.ref;
   const held: Execution<unknown>[] = [];
   for (const unique of edge.unique) {
@@ -64,7 +71,11 @@ export async function claimUniques(
           },
         },
       );
-      return refuse(unique.status, unique.code, unique.message);
+      return {
+        error: refuse(unique.status, unique.code, unique.message),
+        code: unique.code,
+        value: claimKey.naturalId,
+      };
     }
   }
   return held;
