@@ -7,6 +7,12 @@ export const DEMO_API_KEYS: Readonly<Record<string, string>> = {
   'demo-b': 'demo-key-b',
 };
 
+/** What support staff call the demo callers (IDEM_CALLER_NAMES sets them for real ones). */
+export const DEMO_CALLER_NAMES: Readonly<Record<string, string>> = {
+  'demo-a': 'Demo Shop A',
+  'demo-b': 'Demo Shop B',
+};
+
 /** The admin token demo mode uses when IDEM_ADMIN_TOKEN is unset; the dashboard's demo default. Refused in production. */
 export const DEMO_ADMIN_TOKEN = 'demo-admin-token';
 
@@ -17,6 +23,8 @@ const schema = z.object({
   IDEM_MODE: z.enum(['demo', 'production']).optional(),
   /** Callers as `caller-id:api-key` pairs, comma-separated. */
   IDEM_API_KEYS: z.string().optional(),
+  /** What support staff call each caller, as `caller-id:name` pairs, comma-separated (shown and searched). */
+  IDEM_CALLER_NAMES: z.string().optional(),
   /** Interval between purges of expired keys (K7); 0 turns the purge off. */
   IDEM_PURGE_INTERVAL_MS: z.coerce
     .number()
@@ -49,6 +57,11 @@ export interface ApiConfig {
   mode: 'demo' | 'production';
   /** API key → caller id. */
   apiKeys: ReadonlyMap<string, string>;
+  /**
+   * Caller id → what support staff search for: its name and the last characters of each of its API keys
+   * (`Demo Shop A · key …ey-a`), never a whole key.
+   */
+  callerNames: Readonly<Record<string, string>>;
   purgeIntervalMs: number;
   /** Lease override for every policy (IDEM_LEASE_MS), or undefined to keep each policy's own. */
   leaseMs: number | undefined;
@@ -58,6 +71,33 @@ export interface ApiConfig {
   storePoolSize: number;
   /** The admin router's bearer token (dashboard → API). */
   adminToken: string;
+}
+
+function parseNames(text: string | undefined): Record<string, string> {
+  const names: Record<string, string> = {};
+  for (const pair of (text ?? '')
+    .split(',')
+    .map((p) => p.trim())
+    .filter(Boolean)) {
+    const at = pair.indexOf(':');
+    if (at <= 0 || at === pair.length - 1)
+      throw new Error(`IDEM_CALLER_NAMES: "${pair}" is not caller-id:name`);
+    names[pair.slice(0, at)] = pair.slice(at + 1).trim();
+  }
+  return names;
+}
+
+/** Each caller's name with the last four characters of each of its keys: enough to tell keys apart, not to use one. */
+function callerNames(
+  apiKeys: ReadonlyMap<string, string>,
+  names: Record<string, string>,
+): Record<string, string> {
+  const labels = new Map<string, string[]>();
+  for (const [key, caller] of apiKeys)
+    labels.set(caller, [...(labels.get(caller) ?? []), `key …${key.slice(-4)}`]);
+  return Object.fromEntries(
+    [...labels].map(([caller, keys]) => [caller, [names[caller] ?? caller, ...keys].join(' · ')]),
+  );
 }
 
 function parseKeys(text: string | undefined): Map<string, string> {
@@ -108,6 +148,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ApiConfig {
     if (adminToken.length < 16)
       throw new Error('IDEM_ADMIN_TOKEN must be at least 16 characters in production');
   }
+  const names = { ...(mode === 'demo' ? DEMO_CALLER_NAMES : {}), ...parseNames(e.IDEM_CALLER_NAMES) };
   if (apiKeys.has(adminToken))
     throw new Error('IDEM_ADMIN_TOKEN must differ from every API key: it grants the admin router');
   return {
@@ -116,6 +157,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ApiConfig {
     databaseUrl: e.DATABASE_URL,
     mode,
     apiKeys,
+    callerNames: callerNames(apiKeys, names),
     purgeIntervalMs: e.IDEM_PURGE_INTERVAL_MS,
     leaseMs: e.IDEM_LEASE_MS,
     poolSize: e.IDEM_DB_POOL_SIZE,

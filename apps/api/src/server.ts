@@ -102,6 +102,7 @@ export async function startApiServer(config: ApiConfig, options: ApiServerOption
           ? Math.min(Math.max(asked, 0), MAX_DEMO_DELAY_MS)
           : 0,
       adminToken: config.adminToken,
+      callerNames: config.callerNames,
     };
   };
 

@@ -18,6 +18,8 @@ export interface Context {
   demoDelayMs: number;
   /** The admin router's credential (IDEM_ADMIN_TOKEN), compared with the request's bearer token. */
   adminToken: string;
+  /** What support staff call each caller (see ApiConfig.callerNames). */
+  callerNames: Readonly<Record<string, string>>;
 }
 
 export const t = initTRPC.context<Context>().create({

@@ -255,6 +255,197 @@ for (const provider of ['sqlite', 'postgresql'] as const) {
       expect(after.conflictRate).toBeGreaterThan(0);
     });
 
+    it("D1/D7: a request is found by its request id, by its route as users name it, by a payload field and by its caller's name, and shows exactly what the client got", async () => {
+      const header = 'X-SALESBRICKS-IDEMPOTENT-OPERATION-KEY';
+      const order = uniqueKey('ord_broken');
+      const usage = {
+        order_id: order,
+        internal_usage_id: uniqueKey('u'),
+        quantity: 1,
+        occurred_at: '2026-11-27T10:00:00Z',
+      };
+      const key = uniqueKey('u');
+      const failed = await h.post('/v1/usage', usage, { [header]: key, 'user-agent': 'billing-sync/2.1' });
+      const again = await h.post('/v1/usage', usage, { [header]: key });
+      expect([failed.status, again.status]).toEqual([500, 500]);
+      expect(failed.json.error.code).toBe('billing_unavailable');
+      await h.api.engine.flushEvents();
+
+      const byId = await admin.requests.query({ q: requestId(failed)! });
+      expect(byId.matched).toBe('exact');
+      expect(byId.items.map((r) => [r.requestId, r.decision, r.status])).toEqual([
+        [requestId(failed), 'first_call', 500],
+      ]);
+      const detail = await admin.request.query({ id: byId.items[0]!.id });
+      // The client's own bytes: the REST envelope with its error code, not the stored tRPC error.
+      expect(detail.response?.body).toBe(failed.text);
+      expect(detail).toMatchObject({
+        route: 'POST /v1/usage',
+        userAgent: 'billing-sync/2.1',
+        caller: 'Demo Shop A · key …ey-a',
+        key,
+        procedure: 'salesbricks.usage.report',
+      });
+      expect(detail.request?.headers['x-api-key']).toBe('[REDACTED]');
+      expect(detail.request?.body).toBe(JSON.stringify(usage));
+      expect(detail.address).toMatch(/127\.0\.0\.1/);
+      const replayed = await admin.request.query({
+        id: (await admin.requests.query({ q: requestId(again)! })).items[0]!.id,
+      });
+      expect(replayed).toMatchObject({ decision: 'replay', status: 500 });
+      expect(replayed.response?.body).toBe(again.text);
+
+      const field = `order_id = ${order}`;
+      for (const route of [
+        'POST /v1/usage',
+        '/v1/usage',
+        'usage',
+        'seed 003',
+        'salesbricks',
+        'salesbricks.usage.report',
+      ]) {
+        const page = await admin.requests.query({ route, field, count: true });
+        expect(
+          page.items.map((r) => r.requestId),
+          route,
+        ).toEqual([requestId(again), requestId(failed)]);
+        expect(page.total).toEqual({ value: 2, relation: 'exact' });
+      }
+      expect((await admin.requests.query({ route: 'notes', field })).items).toEqual([]);
+      expect((await admin.requests.query({ caller: 'demo shop a', field })).items).toHaveLength(2);
+      expect((await admin.requests.query({ caller: '…ey-a', field })).items).toHaveLength(2);
+      expect((await admin.requests.query({ caller: 'Demo Shop B', field })).items).toEqual([]);
+      expect(
+        (await admin.requests.query({ status: '5xx', field, decision: 'replay' })).items.map(
+          (r) => r.requestId,
+        ),
+      ).toEqual([requestId(again)]);
+      expect(await refusal(admin.requests.query({ status: 'bad' }))).toEqual({
+        status: 400,
+        code: 'bad_status',
+      });
+      // The key too: by a part of it, by the request id of its first call, and by the payload field.
+      const fragment = key.slice(4, 16);
+      const keys = await admin.keys.query({ q: fragment });
+      expect(keys.matched).toBe('contains');
+      expect(keys.items.map((k) => k.key)).toEqual([key]);
+      expect((await admin.keys.query({ q: requestId(failed)! })).items.map((k) => k.key)).toEqual([key]);
+      expect((await admin.keys.query({ field, count: true })).total).toEqual({ value: 1, relation: 'exact' });
+      // A natural id as the customer knows it finds its document (stored as schema and external_id).
+      const external = uniqueKey('ap');
+      await h.post('/v1/documents', {
+        schema: 'invoice_v2',
+        file_url: 'https://example.com/a.pdf',
+        external_id: external,
+      });
+      await h.api.engine.flushEvents();
+      expect((await admin.keys.query({ q: external })).items.map((k) => k.naturalId)).toEqual([
+        `invoice_v2 ${external}`,
+      ]);
+      expect((await admin.requests.query({ q: external })).items.map((r) => r.procedure)).toEqual([
+        'numora.documents.create',
+      ]);
+      // The story of the key shows what each client got.
+      const story = await admin.story.query({ id: byId.items[0]!.keyId! });
+      expect(story.requests.map((r) => [r.decision, r.response?.body])).toEqual([
+        ['replay', again.text],
+        ['first_call', failed.text],
+      ]);
+    });
+
+    it('D6: the same usage sent under two keys is a possible duplicate with both requests; a document sent twice is a natural one', async () => {
+      const header = 'X-SALESBRICKS-IDEMPOTENT-OPERATION-KEY';
+      const usage = {
+        order_id: uniqueKey('ord'),
+        internal_usage_id: uniqueKey('u'),
+        quantity: 5,
+        occurred_at: '2026-11-27T10:00:00Z',
+      };
+      const one = await h.post('/v1/usage', usage, { [header]: uniqueKey('a') });
+      const two = await h.post('/v1/usage', usage, { [header]: uniqueKey('b') });
+      const three = await h.post('/v1/usage', usage);
+      expect([one.status, two.status, three.status]).toEqual([201, 201, 201]);
+      const external = uniqueKey('ap');
+      const doc = { schema: 'invoice_v2', file_url: 'https://example.com/b.pdf', external_id: external };
+      expect((await h.post('/v1/documents', doc)).status).toBe(201);
+      expect((await h.post('/v1/documents', doc)).status).toBe(200);
+      await h.api.engine.flushEvents();
+      const payload = await admin.duplicates.query({ kind: 'payload', windowMs: 3_600_000 });
+      const group = payload.items.find((g) => g.members.some((m) => m.requestId === requestId(one)));
+      expect(group).toMatchObject({
+        scope: 'demo-a',
+        caller: 'Demo Shop A · key …ey-a',
+        procedure: 'salesbricks.usage.report',
+        requests: 3,
+        keys: 3,
+      });
+      expect(group!.members.map((m) => m.requestId)).toEqual([
+        requestId(three),
+        requestId(two),
+        requestId(one),
+      ]);
+      expect(group!.members.map((m) => m.decision)).toEqual(['unprotected', 'first_call', 'first_call']);
+      expect(payload.total).toBeGreaterThanOrEqual(1);
+      const natural = await admin.duplicates.query({ kind: 'natural', windowMs: 3_600_000 });
+      const docs = natural.items.find((g) => g.key === `schema=invoice_v2&external_id=${external}`);
+      expect(docs?.members.map((m) => [m.decision, m.status])).toEqual([
+        ['replay', 200],
+        ['first_call', 201],
+      ]);
+      const overview = await admin.overview.query({ windowMs: 3_600_000, bucketMs: 300_000 });
+      expect(overview.possibleDuplicates.payload).toBe(payload.total);
+      expect(overview.possibleDuplicates.natural).toBe(natural.total);
+    });
+
+    it('D4: the overview counts requests and their decisions once each, though a profile sent with a key also claims its external_id', async () => {
+      const before = await admin.overview.query({ windowMs: 3_600_000, bucketMs: 300_000 });
+      const profile = { external_id: uniqueKey('crm'), first_name: 'Ann' };
+      const key = uniqueKey('p');
+      await h.post('/v1/profiles', profile, { 'Idempotency-Key': key });
+      await h.post('/v1/profiles', profile, { 'Idempotency-Key': key });
+      await h.post('/v1/profiles', { ...profile, first_name: 'Anne' }, { 'Idempotency-Key': key });
+      await h.post('/notes', {
+        primarySubject: { type: 'customer', id: 'c' },
+        noteType: 'call',
+        title: 't',
+        body: 'b',
+      });
+      await h.api.engine.flushEvents();
+      const after = await admin.overview.query({ windowMs: 3_600_000, bucketMs: 300_000 });
+      const delta = (d: 'first_call' | 'replay' | 'conflict' | 'refused' | 'requests') =>
+        after.requests.totals[d] - before.requests.totals[d];
+      expect([
+        delta('requests'),
+        delta('first_call'),
+        delta('replay'),
+        delta('conflict'),
+        delta('refused'),
+      ]).toEqual([4, 1, 1, 1, 1]);
+      const summed = after.requests.buckets.reduce(
+        (n, b) =>
+          n + b.first_call + b.replay + b.conflict + b.in_flight + b.refused + b.duplicate + b.unprotected,
+        0,
+      );
+      expect(summed).toBe(after.requests.totals.requests);
+      // The list of conflicts over the same window holds as many as the overview counts.
+      const conflicts = await admin.requests.query({
+        decision: 'conflict',
+        from: after.requests.from,
+        count: true,
+      });
+      expect(conflicts.total).toEqual({ value: after.requests.totals.conflict, relation: 'exact' });
+      const refused = await admin.requests.query({
+        decision: 'refused',
+        route: 'POST /notes',
+        from: after.requests.from,
+      });
+      expect(refused.items[0]).toMatchObject({
+        reason: 'KEY_MISSING',
+        status: 400,
+        caller: 'Demo Shop A · key …ey-a',
+      });
+    });
+
     it('D5: support reads but cannot act; an admin releases a held key, the holder is refused, the retry runs', async () => {
       const support = adminClient(h.api.url, { actor: 'sam', role: 'support' });
       const key = uniqueKey('stuck');

@@ -2,7 +2,15 @@
 // for byte (a replay must return them), so everything shown passes the redactor here, at display (D2).
 // JSON is shown with sorted keys and indented, so that two payloads can be compared line by line.
 import { defaultRedactor, type IdemEvent, type KeyKind, type KeyRecord, type Redactor } from '@idem/core';
-import { type KeyState, type KeyStory, keyState } from '@idem/core/admin';
+import {
+  type DuplicateGroup,
+  type KeyState,
+  type KeyStory,
+  keyState,
+  type LoggedMessage,
+  type LoggedRequest,
+  type RequestDecision,
+} from '@idem/core/admin';
 import { hmac } from '@noble/hashes/hmac.js';
 import { sha256 } from '@noble/hashes/sha2.js';
 import { bytesToHex } from '@noble/hashes/utils.js';
@@ -232,5 +240,146 @@ export function storyView(
     record: story.record === null ? null : keyDetail(story.record, story.now, shown, redact, decoder),
     events: story.events.map((e) => eventView(e, shown, redact)),
     now: story.now,
+  };
+}
+
+/** A logged request as a row of search results. */
+export interface RequestRow {
+  /** The log entry's id. */
+  id: string;
+  at: number;
+  scope: string;
+  /** The caller's name in the host app's directory, when it has one. */
+  caller: string | null;
+  procedure: string;
+  kind: KeyKind;
+  /** The key as sent; '' when none was. */
+  key: string;
+  keyId: string | null;
+  requestId: string | null;
+  decision: RequestDecision;
+  reason: string | null;
+  status: number | null;
+  naturalId: string | null;
+  route: string | null;
+  userAgent: string | null;
+  address: string | null;
+  durationMs: number | null;
+  /** The answer's size in bytes, when the door reported it. */
+  responseBytes: number | null;
+}
+
+/** A message for display: headers and body redacted again with the router's redactor; byte for byte if clean. */
+export interface MessageView {
+  headers: Record<string, string>;
+  body: string | null;
+  bytes: number | null;
+  /** Whether anything was hidden (the body then differs from what travelled). */
+  redacted: boolean;
+  /** Whether the body was cut at its size bound. */
+  truncated: boolean;
+}
+
+/** A logged request in full: the request as received and the answer as sent (D7). */
+export interface RequestDetail extends RequestRow {
+  fingerprint: string | null;
+  request: MessageView | null;
+  response: MessageView | null;
+}
+
+function messageView(message: LoggedMessage | null, redact: Redactor): MessageView | null {
+  if (message === null) return null;
+  let body = message.body;
+  let redacted = message.redacted;
+  if (body !== null) {
+    const parsed = parse(body);
+    const clean = parsed.ok ? redact(parsed.value) : redact(body);
+    if (parsed.ok ? clean !== parsed.value : clean !== body) {
+      body = parsed.ok ? JSON.stringify(clean) : String(clean);
+      redacted = true;
+    }
+  }
+  return {
+    headers: redact({ ...message.headers }) as Record<string, string>,
+    body,
+    bytes: message.bytes,
+    redacted,
+    truncated: body !== null && /…\[truncated \d+ bytes\]$/.test(body),
+  };
+}
+
+export function requestRow(r: LoggedRequest, callers: Readonly<Record<string, string>> = {}): RequestRow {
+  return {
+    id: r.id,
+    at: r.at,
+    scope: r.scope,
+    caller: callers[r.scope] ?? null,
+    procedure: r.procedure,
+    kind: r.kind,
+    key: r.key,
+    keyId: r.keyId,
+    requestId: r.requestId,
+    decision: r.decision,
+    reason: r.reason,
+    status: r.status,
+    naturalId: r.naturalId,
+    route: r.route,
+    userAgent: r.userAgent,
+    address: r.address,
+    durationMs: r.durationMs,
+    responseBytes: r.response?.bytes ?? null,
+  };
+}
+
+export function requestDetail(
+  r: LoggedRequest,
+  shown: FingerprintShown,
+  redact: Redactor = defaultRedactor,
+  callers: Readonly<Record<string, string>> = {},
+): RequestDetail {
+  return {
+    ...requestRow(r, callers),
+    fingerprint: r.fingerprint === null ? null : shown(r.fingerprint),
+    request: messageView(r.request, redact),
+    response: messageView(r.response, redact),
+  };
+}
+
+/** A group of possible duplicates (D6), its members as rows. */
+export interface DuplicateGroupView {
+  id: string;
+  kind: DuplicateGroup['kind'];
+  scope: string;
+  caller: string | null;
+  procedure: string;
+  fingerprint: string | null;
+  key: string | null;
+  naturalId: string | null;
+  requests: number;
+  keys: number;
+  firstSeen: number;
+  lastSeen: number;
+  members: RequestRow[];
+}
+
+export function duplicateGroupView(
+  g: DuplicateGroup,
+  shown: FingerprintShown,
+  callers: Readonly<Record<string, string>> = {},
+): DuplicateGroupView {
+  return {
+    id: g.id,
+    kind: g.kind,
+    scope: g.scope,
+    caller: callers[g.scope] ?? null,
+    procedure: g.procedure,
+    fingerprint: g.fingerprint === null ? null : shown(g.fingerprint),
+    key: g.key,
+    naturalId: g.naturalId,
+    requests: g.requests,
+    keys: g.keys,
+    firstSeen: g.firstSeen,
+    lastSeen: g.lastSeen,
+    members: g.members.map((m) => requestRow(m, callers)),
   };
 }

@@ -117,6 +117,8 @@ export interface RequestSearch {
   readonly statusTo?: number;
   /** Requests whose payload carried every one of these fields. */
   readonly fields?: readonly FieldMatch[];
+  /** The logged request with this id. */
+  readonly id?: string;
   /** Requests made under this key record. */
   readonly keyId?: string;
   /** Any of these request ids (a key's story looks its requests up this way). */
@@ -585,6 +587,7 @@ export function matchesRequestSearch(r: LoggedRequest, q: RequestSearch): boolea
   if (q.statusTo !== undefined && (r.status === null || r.status > q.statusTo)) return false;
   if (q.fields !== undefined && !q.fields.every((f) => r.terms.includes(fieldTerm(f.name, f.value))))
     return false;
+  if (q.id !== undefined && r.id !== q.id) return false;
   if (q.keyId !== undefined && r.keyId !== q.keyId) return false;
   if (q.requestIds !== undefined && (r.requestId === null || !q.requestIds.includes(r.requestId)))
     return false;

@@ -1,5 +1,6 @@
 import { createAdminRouter, tokenAccess } from '@idem/admin';
 import superjson from 'superjson';
+import { restRoutes } from '../rest/routes.ts';
 import { publicProcedure, router, t } from '../trpc.ts';
 import { noticiaRouter } from './noticia.ts';
 import { novuRouter } from './novu.ts';
@@ -18,6 +19,25 @@ const accessFor = (token: string) => {
   return access;
 };
 
+/**
+ * The names a customer knows each procedure by: its REST route, its tRPC route, the seed and preset it reproduces
+ * (`POST /v1/usage`, `seed 003`, `salesbricks`), so support can search by any of them.
+ */
+const procedureNames: Readonly<Record<string, readonly string[]>> = Object.fromEntries(
+  restRoutes.map((route) => {
+    const [seed = '', presets = ''] = route.seed.replace(/\)$/, '').split(' (');
+    return [
+      route.procedure,
+      [
+        `${route.method} ${route.path}`,
+        `POST /trpc/${route.procedure}`,
+        `seed ${seed}`,
+        ...presets.split(',').map((p) => p.trim()),
+      ],
+    ];
+  }),
+);
+
 /** The API: one route group per seed document, and idem's admin router for support tools. */
 export const appRouter = router({
   health: publicProcedure.query(({ ctx }) => ({ ok: true, store: ctx.engine.store.kind })),
@@ -32,6 +52,8 @@ export const appRouter = router({
     access: (ctx) => accessFor(ctx.adminToken)(ctx),
     fingerprintSecret: (ctx) => ctx.adminToken,
     storedValues: superjson,
+    callers: (ctx) => ctx.callerNames,
+    procedures: () => procedureNames,
   }),
 });
 

@@ -871,6 +871,7 @@ export function adminConformance(name: string, open: () => Promise<ConformanceHa
       expect(await find({ from: now - 3500 })).toEqual(idsOf([refused, doc]));
       expect(await find({ from: now - 4500, to: now - 2500 })).toEqual(idsOf([doc, broken]));
       expect(await find({ requestIds: [usage.requestId!, doc.requestId!] })).toEqual(idsOf([doc, usage]));
+      expect(await find({ id: broken.id })).toEqual([broken.id]);
       const first = await admin.searchRequests({ limit: 3, count: true });
       expect(first.total).toEqual({ value: 4, relation: 'exact' });
       expect(idsOf(first.items)).toEqual(idsOf([refused, doc, broken]));

@@ -129,6 +129,7 @@ function requestConditions(d: Dialect, c: Conditions, q: RequestSearch): void {
   if (q.statusFrom !== undefined) c.add(`status >= ${d.typed(c.param(q.statusFrom), 'int')}`);
   if (q.statusTo !== undefined) c.add(`status <= ${d.typed(c.param(q.statusTo), 'int')}`);
   for (const f of q.fields ?? []) c.add(hasTerm(d, c, fieldTerm(f.name, f.value)));
+  if (q.id !== undefined) c.add(`id = ${c.param(q.id)}`);
   if (q.keyId !== undefined) c.add(`key_id = ${c.param(q.keyId)}`);
   if (q.requestIds !== undefined) c.add(inList(c, 'request_id', q.requestIds));
   if (q.from !== undefined) {
