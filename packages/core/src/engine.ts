@@ -7,7 +7,7 @@ import { createEventLog } from './event-log.ts';
 import type { EventBufferOptions } from './event-buffer.ts';
 import type { EventDetail, IdemEvent, IdemEventType } from './events.ts';
 import { guard } from './guard.ts';
-import { newId } from './ids.ts';
+import { idAt, newId } from './ids.ts';
 import { Heartbeats } from './lease.ts';
 import { purgeEvents, purgeExpired, type PurgeOptions, type PurgeProgress } from './purge.ts';
 import type { KeyRecord } from './record.ts';
@@ -154,7 +154,8 @@ export function createEngine<S extends IdempotencyStore>(options: EngineOptions<
       }
       try {
         requests.push({
-          id: newId(),
+          // Named by its time: a window of time is a range of ids (the log's primary key).
+          id: idAt(at),
           at,
           ...loggedRequest(report, context.redact, context.maxStoredPayloadBytes),
         });

@@ -34,6 +34,16 @@ export function newId(): string {
 }
 
 /**
+ * A UUIDv7 carrying the time `ms` rather than now: unique (74 random bits), and sorted by that time. The request log
+ * names each entry by when it was decided on, so a time range is a range of its primary key.
+ */
+export function idAt(ms: number): string {
+  const random = random16();
+  const seq = ((random[6]! & 0x7f) << 24) | (random[7]! << 16) | (random[8]! << 8) | random[9]!;
+  return v7({ random, msecs: Math.max(0, Math.floor(ms)), seq });
+}
+
+/**
  * The smallest UUIDv7 of a millisecond: every id made at or after `ms` sorts at or above it, every earlier one
  * below. Lets "older than" be a range on the primary key.
  */

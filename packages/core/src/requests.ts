@@ -38,7 +38,7 @@ export interface LoggedMessage {
 
 /** One request as the log keeps it. */
 export interface LoggedRequest {
-  /** UUIDv7, made when the entry is written: sorts by time. */
+  /** UUIDv7 carrying `at`: entries sort by when they were decided on, and a time range is a range of ids. */
   readonly id: string;
   /** When the request was decided on, on the store's clock (estimated from the engine's last reading of it). */
   readonly at: number;

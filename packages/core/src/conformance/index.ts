@@ -5,7 +5,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { adminOf, type IdempotencyAdmin, type KeyPage, type KeySearch, keyState } from '../admin.ts';
 import type { IdemEvent } from '../events.ts';
 import { fingerprint } from '../fingerprint.ts';
-import { idFloor, newId } from '../ids.ts';
+import { idAt, idFloor, newId } from '../ids.ts';
 import type { BeginInput } from '../key-machine.ts';
 import type { MismatchAction } from '../policy.ts';
 import type { KeyKind, Outcome } from '../record.ts';
@@ -591,7 +591,8 @@ export function adminConformance(name: string, open: () => Promise<ConformanceHa
     const logged = (fields: Partial<LoggedRequest> & { at: number; payload?: unknown }): LoggedRequest => {
       const { payload, ...rest } = fields;
       return {
-        id: newId(),
+        // As the engine names them: by their time.
+        id: idAt(fields.at),
         scope: 'caller-a',
         procedure: 'orders.create',
         kind: 'key',
@@ -936,6 +937,8 @@ export function adminConformance(name: string, open: () => Promise<ConformanceHa
       expect(await keys({ text: 'invoice_v2 ap-100024' })).toEqual([doc.key]);
       expect(await keys({ text: 'usage-000' })).toEqual([]);
       expect(await keys({ text: 'age-000', textMatch: 'contains' })).toEqual(['usage-0001', 'usage-0002']);
+      expect(await keys({ text: 'AGE-000', textMatch: 'contains' })).toEqual([]);
+      expect(await keys({ text: '%', textMatch: 'contains' })).toEqual([]); // wildcards are literal
       expect(await keys({ scopes: ['caller-b', 'nobody'] })).toEqual([doc.key]);
       expect(await keys({ procedures: ['usage.report'] })).toEqual(['usage-0001', 'usage-0002']);
       expect(await keys({ procedures: [] })).toEqual([]);

@@ -26,9 +26,9 @@ import {
   type TextMatch,
   type Total,
 } from '../../admin.ts';
-import { idFloor, newId } from '../../ids.ts';
+import { idFloor, idTime, newId } from '../../ids.ts';
 import type { KeyRecord } from '../../record.ts';
-import { fieldTerm, naturalTerm } from '../../requests.ts';
+import { fieldTerm, naturalTerm, REQUEST_DECISIONS } from '../../requests.ts';
 import type { KeyRef } from '../../store.ts';
 import { compile, type Dialect, type Tables } from './dialect.ts';
 import type { SqlDriver, SqlRunner } from './driver.ts';
@@ -99,6 +99,9 @@ class Conditions {
   }
 }
 
+/** A logged request's time, read from its id (the first 48 bits of a UUIDv7), on PostgreSQL. */
+const ID_MS = `(('x' || substr(id, 1, 8) || substr(id, 10, 4))::bit(48)::int8)::float8`;
+
 /** `column IN (…)` for a list of values; an empty list matches nothing. */
 function inList(c: Conditions, column: string, values: readonly string[]): string {
   return values.length === 0 ? '1 = 0' : `${column} IN (${values.map((v) => c.param(v)).join(', ')})`;
@@ -111,16 +114,19 @@ function hasTerm(d: Dialect, c: Conditions, term: string): string {
     : `instr(terms, ${c.param(`\n${term}\n`)}) > 0`;
 }
 
-/** Whether `column` contains `text`, case-sensitively (no LIKE wildcards to escape). */
+/**
+ * Whether `column` contains `text`, case-sensitively: LIKE with its wildcards escaped on PostgreSQL (a byte-wise
+ * match under the C collation, several times faster than strpos), instr on SQLite (whose LIKE ignores case).
+ */
 function contains(d: Dialect, c: Conditions, column: string, text: string): string {
   return d.name === 'postgresql'
-    ? `strpos(${column}, ${c.param(text)}::text) > 0`
+    ? `${column} LIKE ${c.param(`%${text.replace(/[\\%_]/g, (ch) => `\\${ch}`)}%`)} ESCAPE '\\'`
     : `instr(${column}, ${c.param(text)}) > 0`;
 }
 
 /** The request-log conditions of a search: its free text, callers, procedures, decisions, statuses, fields, time. */
-function requestConditions(d: Dialect, c: Conditions, q: RequestSearch): void {
-  if (q.text !== undefined && q.text !== '') textConditionOfRequests(d, c, q.text, q.textMatch);
+function requestConditions(d: Dialect, c: Conditions, table: string, q: RequestSearch): void {
+  if (q.text !== undefined && q.text !== '') textConditionOfRequests(d, c, table, q.text, q.textMatch);
   if (q.scopes !== undefined) c.add(inList(c, 'scope', q.scopes));
   if (q.procedures !== undefined) c.add(inList(c, '"procedure"', q.procedures));
   if (q.route !== undefined) c.add(`route = ${c.param(q.route)}`);
@@ -132,28 +138,52 @@ function requestConditions(d: Dialect, c: Conditions, q: RequestSearch): void {
   if (q.id !== undefined) c.add(`id = ${c.param(q.id)}`);
   if (q.keyId !== undefined) c.add(`key_id = ${c.param(q.keyId)}`);
   if (q.requestIds !== undefined) c.add(inList(c, 'request_id', q.requestIds));
-  if (q.from !== undefined) {
-    // A request is logged after it was decided on, so its id (UUIDv7) is at least its time: the primary key bounds it.
-    c.add(`id >= ${c.param(idFloor(q.from))}`);
-    c.add(`at >= ${d.fromMs(c.param(q.from))}`);
-  }
-  if (q.to !== undefined) c.add(`at < ${d.fromMs(c.param(q.to))}`);
+  // A logged request's id carries its time (idAt): a window of time is a range of the primary key.
+  if (q.from !== undefined) c.add(`id >= ${c.param(idFloor(q.from))}`);
+  if (q.to !== undefined) c.add(`id < ${c.param(idFloor(q.to))}`);
 }
 
-function textConditionOfRequests(d: Dialect, c: Conditions, text: string, match: TextMatch = 'exact'): void {
-  const either = [
-    `request_id = ${c.param(text)}`,
-    `"key" = ${c.param(text)}`,
-    hasTerm(d, c, naturalTerm(text)),
-  ];
-  if (match === 'contains') either.push(contains(d, c, '"key"', text), contains(d, c, 'natural_id', text));
-  c.add(`(${either.join(' OR ')})`);
+/**
+ * Exact: the request id, the key or a natural value, each an index lookup. Contains: keys that contain the text (a
+ * natural key holds its values, `external_id=ap-1`); a scan, of the key index rather than the table where it can.
+ */
+function textConditionOfRequests(
+  d: Dialect,
+  c: Conditions,
+  table: string,
+  text: string,
+  match: TextMatch = 'exact',
+): void {
+  if (match === 'contains') {
+    c.add(containsKey(d, c, table, text));
+    return;
+  }
+  c.add(`(request_id = ${c.param(text)} OR "key" = ${c.param(text)} OR ${hasTerm(d, c, naturalTerm(text))})`);
+}
+
+/**
+ * Rows whose key contains `text`. On PostgreSQL the matching ids are gathered first (one pass over the narrow key
+ * index, not the wide table), then fetched by primary key.
+ */
+function containsKey(d: Dialect, c: Conditions, table: string, text: string): string {
+  return d.name === 'postgresql'
+    ? `id = ANY(ARRAY(SELECT id FROM ${table} WHERE ${contains(d, c, '"key"', text)} LIMIT ${COUNT_LIMIT}))`
+    : contains(d, c, '"key"', text);
+}
+
+/**
+ * `id` among the keys that logged requests matching `where` name. On PostgreSQL the ids are gathered first (an
+ * index lookup) and matched as an array, which the primary key answers directly, even inside an OR.
+ */
+function keysFromRequests(d: Dialect, requests: string, where: string): string {
+  const ids = `SELECT key_id FROM ${requests} WHERE key_id IS NOT NULL AND ${where} LIMIT ${COUNT_LIMIT}`;
+  return d.name === 'postgresql' ? `id = ANY(ARRAY(${ids}))` : `id IN (${ids})`;
 }
 
 /** Key ids a logged request of which carries every one of `fields`. */
 function keysWithFields(d: Dialect, c: Conditions, requests: string, fields: readonly FieldMatch[]): string {
   const terms = fields.map((f) => hasTerm(d, c, fieldTerm(f.name, f.value)));
-  return `id IN (SELECT key_id FROM ${requests} WHERE key_id IS NOT NULL AND ${terms.join(' AND ')})`;
+  return keysFromRequests(d, requests, terms.join(' AND '));
 }
 
 /** LIKE pattern for "starts with", with LIKE's own wildcards escaped. */
@@ -281,14 +311,15 @@ export function createSqlAdmin(driver: SqlDriver<unknown>, t: Tables): Idempoten
       if (q.text !== undefined && q.text !== '') {
         const text = q.text;
         // Through the request log: keys a request of which had this request id or natural value.
-        const either = [
-          `"key" = ${c.param(text)}`,
-          `natural_id = ${c.param(text)}`,
-          `id IN (SELECT key_id FROM ${t.requests} WHERE key_id IS NOT NULL AND (request_id = ${c.param(text)} OR ${hasTerm(d, c, naturalTerm(text))}))`,
-        ];
-        if (q.textMatch === 'contains')
-          either.push(contains(d, c, '"key"', text), contains(d, c, 'natural_id', text));
-        c.add(`(${either.join(' OR ')})`);
+        if (q.textMatch === 'contains') c.add(containsKey(d, c, t.keys, text));
+        else
+          c.add(
+            `("key" = ${c.param(text)} OR natural_id = ${c.param(text)} OR ${keysFromRequests(
+              d,
+              t.requests,
+              `(request_id = ${c.param(text)} OR ${hasTerm(d, c, naturalTerm(text))})`,
+            )})`,
+          );
       }
       if (q.scopes !== undefined) c.add(inList(c, 'scope', q.scopes));
       if (q.procedures !== undefined) c.add(inList(c, '"procedure"', q.procedures));
@@ -309,7 +340,7 @@ export function createSqlAdmin(driver: SqlDriver<unknown>, t: Tables): Idempoten
 
     async searchRequests(q) {
       const c = new Conditions();
-      requestConditions(d, c, q);
+      requestConditions(d, c, t.requests, q);
       const total = q.count ? await countOf(t.requests, c) : null;
       const oldest = q.order === 'oldest';
       if (q.cursor !== undefined) c.add(`id ${oldest ? '>' : '<'} ${c.param(q.cursor)}`);
@@ -325,15 +356,17 @@ export function createSqlAdmin(driver: SqlDriver<unknown>, t: Tables): Idempoten
     async requestStats(query) {
       const now = Math.floor(await dbNow());
       const counter = requestStatsCounter(now, query);
+      // The time is read from the id (it carries it), so the covering decision index answers without the table.
       const bucket =
         d.name === 'postgresql'
-          ? `floor((${d.ms('at')} - $1::float8) / $2::float8)::int4`
+          ? `floor((${ID_MS} - $1::float8) / $2::float8)::int4`
           : `CAST((at - $1) / $2 AS INTEGER)`;
+      const decisions = REQUEST_DECISIONS.map((x) => `'${x}'`).join(', ');
       const rows = await run<{ decision: string; bucket: number | bigint; n: number | bigint }>(
         `SELECT decision, ${bucket} AS bucket, CAST(COUNT(*) AS INTEGER) AS n FROM ${t.requests}
-         WHERE id >= $3 AND at >= ${d.fromMs('$1')} AND at <= ${d.fromMs('$4')}
+         WHERE decision IN (${decisions}) AND id >= $3 AND id < $4
          GROUP BY 1, 2`,
-        [counter.from, counter.bucketMs, idFloor(counter.from), now],
+        [counter.from, counter.bucketMs, idFloor(counter.from), idFloor(now + 1)],
       );
       for (const row of rows) counter.add(row.decision, num(row.bucket), num(row.n));
       return counter.result();
@@ -343,20 +376,28 @@ export function createSqlAdmin(driver: SqlDriver<unknown>, t: Tables): Idempoten
       const now = Math.floor(await dbNow());
       const from = duplicateWindow(now, q);
       const limit = pageSize(q.limit);
+      // Grouped twice, so both steps hash: requests by (group, key), then groups counting their keys.
       const grouped = (c: Conditions) => {
-        const window = `id >= ${c.param(idFloor(from))} AND at >= ${d.fromMs(c.param(from))} AND at <= ${d.fromMs(c.param(now))}`;
-        const keys = `COUNT(DISTINCT CASE WHEN "key" = '' THEN '#' || id ELSE "key" END)`;
-        const stats = `CAST(COUNT(*) AS INTEGER) AS n, CAST(${keys} AS INTEGER) AS keys,
-          ${d.ms('MIN(at)')} AS first_seen, ${d.ms('MAX(at)')} AS last_seen, MAX(id) AS last_id`;
-        return q.kind === 'payload'
-          ? `SELECT scope, "procedure", fingerprint AS ident, 'fp' AS sort, ${stats} FROM ${t.requests}
-             WHERE ${window} AND decision IN ('first_call', 'unprotected') AND kind = 'key' AND fingerprint IS NOT NULL
-             GROUP BY scope, "procedure", fingerprint HAVING ${keys} >= 2`
-          : `SELECT scope, "procedure", ident, sort, ${stats} FROM (
-               SELECT r.*, CASE WHEN decision = 'duplicate' THEN 'dup' ELSE 'key' END AS sort,
-                 CASE WHEN decision = 'duplicate' THEN COALESCE(natural_id, '') ELSE "key" END AS ident
-               FROM ${t.requests} r WHERE ${window} AND (kind = 'natural' OR decision = 'duplicate')) AS n
-             GROUP BY scope, "procedure", sort, ident HAVING COUNT(*) >= 2 OR sort = 'dup'`;
+        const window = `id >= ${c.param(idFloor(from))} AND id < ${c.param(idFloor(now + 1))}`;
+        const perKey =
+          q.kind === 'payload'
+            ? `SELECT scope, "procedure", fingerprint AS ident, 'fp' AS sort,
+                 CASE WHEN "key" = '' THEN id ELSE "key" END AS k, COUNT(*) AS n, MIN(id) AS first_id, MAX(id) AS last_id
+               FROM ${t.requests}
+               WHERE decision IN ('first_call', 'unprotected') AND ${window} AND kind = 'key' AND fingerprint IS NOT NULL
+               GROUP BY 1, 2, 3, 4, 5`
+            : `SELECT scope, "procedure",
+                 CASE WHEN decision = 'duplicate' THEN COALESCE(natural_id, '') ELSE "key" END AS ident,
+                 CASE WHEN decision = 'duplicate' THEN 'dup' ELSE 'key' END AS sort,
+                 "key" AS k, COUNT(*) AS n, MIN(id) AS first_id, MAX(id) AS last_id
+               FROM ${t.requests}
+               WHERE decision IN (${REQUEST_DECISIONS.map((x) => `'${x}'`).join(', ')}) AND ${window}
+                 AND (kind = 'natural' OR decision = 'duplicate')
+               GROUP BY 1, 2, 3, 4, 5`;
+        const keep = q.kind === 'payload' ? 'COUNT(*) >= 2' : `SUM(n) >= 2 OR sort = 'dup'`;
+        return `SELECT scope, "procedure", ident, sort, CAST(SUM(n) AS INTEGER) AS n, CAST(COUNT(*) AS INTEGER) AS keys,
+            MIN(first_id) AS first_id, MAX(last_id) AS last_id
+          FROM (${perKey}) AS per_key GROUP BY scope, "procedure", ident, sort HAVING ${keep}`;
       };
       type GroupRow = {
         scope: string;
@@ -365,8 +406,7 @@ export function createSqlAdmin(driver: SqlDriver<unknown>, t: Tables): Idempoten
         sort: string;
         n: number | bigint;
         keys: number | bigint;
-        first_seen: number | bigint;
-        last_seen: number | bigint;
+        first_id: string;
         last_id: string;
       };
       const c = new Conditions();
@@ -386,47 +426,66 @@ export function createSqlAdmin(driver: SqlDriver<unknown>, t: Tables): Idempoten
         total = num(row!.n);
       }
       const page = groups.slice(0, limit);
-      const items = await Promise.all(
-        page.map(async (g): Promise<DuplicateGroup> => {
-          const m = new Conditions();
-          m.add(`id >= ${m.param(idFloor(from))}`);
-          m.add(`at >= ${d.fromMs(m.param(from))}`);
-          m.add(`at <= ${d.fromMs(m.param(now))}`);
-          m.add(`scope = ${m.param(g.scope)}`);
-          m.add(`"procedure" = ${m.param(g.procedure)}`);
-          if (q.kind === 'payload') {
-            m.add(`fingerprint = ${m.param(g.ident)}`);
-            m.add(`decision IN ('first_call', 'unprotected')`);
-            m.add(`kind = 'key'`);
-          } else if (g.sort === 'dup') {
-            m.add(`decision = 'duplicate'`);
-            m.add(`COALESCE(natural_id, '') = ${m.param(g.ident)}`);
-          } else {
-            m.add(`kind = 'natural'`);
-            m.add(`decision <> 'duplicate'`);
-            m.add(`"key" = ${m.param(g.ident)}`);
-          }
-          const members = await run<RequestRow>(
-            `SELECT ${requestColumns(d)} FROM ${t.requests} ${m.text()} ORDER BY id DESC LIMIT ${limitOf(m, GROUP_MEMBERS)}`,
-            m.args,
+      // Every group's newest members in one statement: each group is a condition, numbered within its group.
+      const m = new Conditions();
+      const which = page.map((g) => {
+        const same = [`scope = ${m.param(g.scope)}`, `"procedure" = ${m.param(g.procedure)}`];
+        if (q.kind === 'payload')
+          same.push(
+            `fingerprint = ${m.param(g.ident)}`,
+            `decision IN ('first_call', 'unprotected')`,
+            `kind = 'key'`,
           );
-          const newest = members[0] ? toRequest(members[0]) : null;
-          return {
-            id: g.last_id,
-            kind: q.kind,
-            scope: g.scope,
-            procedure: g.procedure,
-            fingerprint: q.kind === 'payload' ? g.ident : null,
-            key: q.kind === 'natural' && g.sort === 'key' ? g.ident : null,
-            naturalId: q.kind === 'natural' ? (newest?.naturalId ?? null) : null,
-            requests: num(g.n),
-            keys: num(g.keys),
-            firstSeen: num(g.first_seen),
-            lastSeen: num(g.last_seen),
-            members: members.map(toRequest),
-          };
-        }),
-      );
+        else if (g.sort === 'dup')
+          same.push(`decision = 'duplicate'`, `COALESCE(natural_id, '') = ${m.param(g.ident)}`);
+        else same.push(`kind = 'natural'`, `decision <> 'duplicate'`, `"key" = ${m.param(g.ident)}`);
+        return `(${same.join(' AND ')})`;
+      });
+      const members =
+        page.length === 0
+          ? []
+          : await run<RequestRow>(
+              `SELECT * FROM (
+                 SELECT ${requestColumns(d)},
+                   ROW_NUMBER() OVER (PARTITION BY scope, "procedure", CASE
+                     WHEN decision = 'duplicate' THEN 'd' || COALESCE(natural_id, '')
+                     WHEN kind = 'natural' THEN 'k' || "key" ELSE 'f' || COALESCE(fingerprint, '') END
+                     ORDER BY id DESC) AS n
+                 FROM ${t.requests}
+                 WHERE id >= ${m.param(idFloor(from))} AND id < ${m.param(idFloor(now + 1))} AND (${which.join(' OR ')})) AS m
+               WHERE n <= ${limitOf(m, GROUP_MEMBERS)} ORDER BY id DESC`,
+              m.args,
+            );
+      const items = page.map((g): DuplicateGroup => {
+        const mine = members
+          .map(toRequest)
+          .filter(
+            (r) =>
+              r.scope === g.scope &&
+              r.procedure === g.procedure &&
+              (q.kind === 'payload'
+                ? r.fingerprint === g.ident &&
+                  (r.decision === 'first_call' || r.decision === 'unprotected') &&
+                  r.kind === 'key'
+                : g.sort === 'dup'
+                  ? r.decision === 'duplicate' && (r.naturalId ?? '') === g.ident
+                  : r.kind === 'natural' && r.decision !== 'duplicate' && r.key === g.ident),
+          );
+        return {
+          id: g.last_id,
+          kind: q.kind,
+          scope: g.scope,
+          procedure: g.procedure,
+          fingerprint: q.kind === 'payload' ? g.ident : null,
+          key: q.kind === 'natural' && g.sort === 'key' ? g.ident : null,
+          naturalId: q.kind === 'natural' ? (mine[0]?.naturalId ?? null) : null,
+          requests: num(g.n),
+          keys: num(g.keys),
+          firstSeen: idTime(g.first_id),
+          lastSeen: idTime(g.last_id),
+          members: mine.slice(0, GROUP_MEMBERS),
+        };
+      });
       return {
         items,
         nextCursor: groups.length > limit ? page[page.length - 1]!.last_id : null,

@@ -140,7 +140,7 @@ CREATE INDEX idem_requests_key_id ON idem_requests (key_id);
 CREATE INDEX idem_requests_key ON idem_requests ("key" text_pattern_ops, id);
 CREATE INDEX idem_requests_scope_id ON idem_requests (scope, id);
 CREATE INDEX idem_requests_procedure_id ON idem_requests ("procedure", id);
-CREATE INDEX idem_requests_decision_id ON idem_requests (decision, id);
+CREATE INDEX idem_requests_decision ON idem_requests (decision, id, kind, scope, "procedure", fingerprint, "key");
 CREATE INDEX idem_requests_fingerprint ON idem_requests (scope, "procedure", fingerprint, id);
 CREATE INDEX idem_requests_terms ON idem_requests USING GIN (terms);
 `,
@@ -274,7 +274,7 @@ CREATE INDEX idem_requests_key_id ON idem_requests (key_id);
 CREATE INDEX idem_requests_key ON idem_requests ("key", id);
 CREATE INDEX idem_requests_scope_id ON idem_requests (scope, id);
 CREATE INDEX idem_requests_procedure_id ON idem_requests ("procedure", id);
-CREATE INDEX idem_requests_decision_id ON idem_requests (decision, id);
+CREATE INDEX idem_requests_decision ON idem_requests (decision, id, kind, scope, "procedure", fingerprint, "key");
 CREATE INDEX idem_requests_fingerprint ON idem_requests (scope, "procedure", fingerprint, id);
 `,
   },
