@@ -308,6 +308,8 @@ describe('engine', () => {
     await expect(first.complete({ ok: true, status: 201, body: '{"from":"first"}' })).rejects.toMatchObject({
       code: 'LEASE_LOST',
     });
+    // Giving the key back after that (a rolled-back transaction does) is refused too, and is the same lost lease.
+    await expect(first.abandon()).rejects.toMatchObject({ code: 'LEASE_LOST' });
     await second.complete({ ok: true, status: 201, body: '{"from":"second"}' });
     expect(await engine.begin(request(policy))).toMatchObject({
       kind: 'replay',

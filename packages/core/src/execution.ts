@@ -37,12 +37,17 @@ export function startExecution<Tx>(
   const settle = (tx: Tx | undefined): SettleOptions =>
     (tx === undefined ? { notify } : { tx, notify }) as SettleOptions;
 
+  // A holder that lost its key hears so once: its complete and the abandon that follows are one lost lease.
+  let lost = false;
   const refused = (result: Extract<FenceResult, { ok: false }>): never => {
-    events.emit('lease_lost', ref, result.now, {
-      keyId: ref.id,
-      requestId,
-      detail: { fence: ref.fence, reason: result.reason },
-    });
+    if (!lost) {
+      lost = true;
+      events.emit('lease_lost', ref, result.now, {
+        keyId: ref.id,
+        requestId,
+        detail: { fence: ref.fence, reason: result.reason },
+      });
+    }
     throw new IdemError(
       'LEASE_LOST',
       `the key was taken over by another holder (${result.reason}); this outcome is refused`,
