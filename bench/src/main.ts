@@ -4,21 +4,23 @@
 //   npm run bench                      full run (about 70 minutes on 2 cores: run it on a quiet machine)
 //   npm run bench -- --quick           smoke run: 1 KB and 100 connections only, 2 short rounds, written to a
 //                                      temporary folder (not comparable: never commit it as results)
+//   npm run bench -- --smoke           the smoke test's run (src/smoke.test.ts): the quick matrix at 10
+//                                      connections, one 0.3 s round, no warm-up, one storm of each size,
+//                                      microbenchmarks of a few milliseconds: only that everything runs
 //   npm run bench -- --only 'redis|node-idempotency|powertools'   arms whose layer or id matches (baselines
 //                                      always run)
-//   options: --rounds N  --seconds S  --warmup S  --out DIR  --no-storms  --no-micro
+//   options: --rounds N  --seconds S  --warmup S  --connections C  --out DIR  --no-storms  --no-micro
 //   (IDEM_BENCH_QUICK=1 is the same as --quick)
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { createTestDatabase } from '@idem/api/testing';
-import { Redis } from 'ioredis';
+import { createTestPostgres, createTestSqlite } from '@idem/testing';
 import { type Arm, buildMatrix, type Layer } from './arms.ts';
-import { type ArmResult, measureGroup } from './measure.ts';
+import { type ArmResult, measureGroup, type WorkCount, workCounts } from './measure.ts';
 import type { MicroResult } from './micro.ts';
-import { runMicro, startLoadGenerator, startServer } from './processes.ts';
+import { cleanRedis, runMicro, startLoadGenerator, startServer } from './processes.ts';
 import { runInfo } from './report/machine.ts';
 import { renderMarkdown } from './report/markdown.ts';
 import { summarize, targets } from './report/summary.ts';
@@ -28,21 +30,24 @@ import { runStorms, type StormResult } from './storms.ts';
 const { values: args } = parseArgs({
   options: {
     quick: { type: 'boolean', default: process.env.IDEM_BENCH_QUICK === '1' },
+    smoke: { type: 'boolean', default: false },
     only: { type: 'string' },
     rounds: { type: 'string' },
     seconds: { type: 'string' },
     warmup: { type: 'string' },
     out: { type: 'string' },
+    connections: { type: 'string' },
     'no-storms': { type: 'boolean', default: false },
     'no-micro': { type: 'boolean', default: false },
   },
 });
-const quick = args.quick ?? false;
+const smoke = args.smoke ?? false;
+const quick = (args.quick ?? false) || smoke;
 const settings = {
   quick,
-  rounds: Number(args.rounds ?? (quick ? 2 : 5)),
-  roundSeconds: Number(args.seconds ?? (quick ? 1 : 5)),
-  warmupSeconds: Number(args.warmup ?? (quick ? 0.5 : 2)),
+  rounds: Number(args.rounds ?? (smoke ? 1 : quick ? 2 : 5)),
+  roundSeconds: Number(args.seconds ?? (smoke ? 0.3 : quick ? 1 : 5)),
+  warmupSeconds: Number(args.warmup ?? (smoke ? 0 : quick ? 0.5 : 2)),
   filter: args.only ?? null,
 };
 const out =
@@ -55,7 +60,8 @@ const log = (line: string) => process.stdout.write(`${line}\n`);
 const only = settings.filter === null ? null : new RegExp(settings.filter);
 const arms = buildMatrix({
   payloads: quick ? [1024] : [1024, 10 * 1024],
-  connections: quick ? [100] : [1, 100],
+  connections:
+    args.connections !== undefined ? [Number(args.connections)] : smoke ? [10] : quick ? [100] : [1, 100],
   refusalPayloads: [1024],
 }).filter((a) => a.layer === 'none' || only === null || only.test(`${a.layer} ${a.id}`));
 const groups = [...new Set(arms.map((a) => a.group))];
@@ -67,21 +73,17 @@ log(
 const info = runInfo();
 const runId = Math.random().toString(36).slice(2, 10);
 const redisUrl = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
-const pgDatabase = await createTestDatabase('postgresql');
-const sqliteDatabase = await createTestDatabase('sqlite');
-for (const database of [pgDatabase, sqliteDatabase]) {
-  const db = await database.open();
-  await db.prisma.$executeRawUnsafe('CREATE TABLE bench_rows (id TEXT PRIMARY KEY, payload TEXT NOT NULL)');
-  await db.prisma.$disconnect();
-  if (db.provider === 'postgresql') await db.pool.end();
-}
+// Fresh databases; the server migrates idem's tables into them and creates bench_rows.
+const pgDatabase = await createTestPostgres();
+const sqliteDatabase = await createTestSqlite();
 
 const results: ArmResult[] = [];
 let storms: StormResult[] = [];
+let counts = new Map<string, WorkCount>();
 let micro: MicroResult | null = null;
 const server = await startServer({
   pgUrl: pgDatabase.url,
-  sqliteUrl: sqliteDatabase.url,
+  sqliteFile: sqliteDatabase.file,
   redisUrl,
   redisPrefix: `idem-bench-${runId}`,
   ttlMs: 24 * 3_600_000,
@@ -93,10 +95,11 @@ try {
     const members: Arm[] = arms.filter((a) => a.group === group);
     results.push(...(await measureGroup(members, { url: server.url, load, runId, ...settings, log })));
   }
+  counts = await workCounts(server.url);
   if (!args['no-storms']) {
     log('[bench] duplicate storms');
     const layers: Layer[] = ['redis', 'redis-lean', 'pg', 'memory', 'node-idempotency', 'powertools'];
-    storms = await runStorms(server.url, layers, [2, 10, 100], quick ? 3 : 20, runId);
+    storms = await runStorms(server.url, layers, [2, 10, 100], smoke ? 1 : quick ? 3 : 20, runId);
   }
 } finally {
   await load.stop();
@@ -104,21 +107,14 @@ try {
 }
 if (!args['no-micro']) {
   log('[bench] microbenchmarks');
-  micro = await runMicro(quick);
+  micro = await runMicro(smoke ? 'smoke' : quick);
 }
 
 await pgDatabase.drop();
 await sqliteDatabase.drop();
-const redis = new Redis(redisUrl);
-let cursor = '0';
-do {
-  const [next, keys] = await redis.scan(cursor, 'MATCH', `*idem-bench-${runId}*`, 'COUNT', 1000);
-  if (keys.length > 0) await redis.del(...keys);
-  cursor = next;
-} while (cursor !== '0');
-redis.disconnect();
+await cleanRedis(redisUrl, runId);
 
-const summaries = summarize(results);
+const summaries = summarize(results, counts);
 const goals = targets(summaries, micro);
 mkdirSync(out, { recursive: true });
 writeFileSync(
@@ -137,8 +133,13 @@ writeFileSync(
     `idem vs no idempotency vs peers — req/s, 1 KB, 100 connections (${info.date.slice(0, 10)})`,
   ),
 );
+for (const s of summaries)
+  if (s.addedCpuUs !== null)
+    log(
+      `[bench] ${s.id.padEnd(44)} ${s.addedCpuUs >= 0 ? '+' : ''}${Math.round(s.addedCpuUs)} µs CPU/req vs bare, ${s.vsBaseline?.toFixed(2)}× req/s${s.work.fair ? '' : `, UNFAIR: ${s.work.problem}`}`,
+    );
 for (const g of goals)
   log(
-    `[bench] ${g.met === null ? '–  ' : g.met ? 'ok ' : 'MISS'} ${g.name}: ${g.measured?.toFixed(2) ?? 'n/a'} (${g.target})`,
+    `[bench] ${g.met === null ? '–   ' : g.met ? 'ok  ' : 'MISS'} ${g.name}: ${g.measured?.toFixed(2) ?? 'n/a'} (${g.target})`,
   );
 log(`[bench] written: ${join(out, 'results.md')}, results.json, chart.svg`);

@@ -1,14 +1,38 @@
 // Measuring a group of arms: set each scenario up (a completed key to replay, a payload that conflicts, a
 // request held in flight), warm every arm up, then run the measured rounds in alternating order. The server's
 // CPU time is read around each round, so each arm also reports CPU per request.
+//
+// Every run's requests carry a tag of their own (x-bench-run), and the server counts per tag the calls it answered
+// and the runs of the business work, and writes the tag into each row. After the last run the runner reads the
+// counts of every tag, so that each arm is seen to do the work it claims (a first call: one run and, for the
+// insert, one row per answer; a replay or a refusal: none), however late its last calls finished.
 import { type Arm, payloadOf } from './arms.ts';
 import type { LoadJob, LoadResult } from './load/protocol.ts';
 import type { LoadGenerator } from './processes.ts';
 
+/** What the server counted for one run's tag. */
+export interface WorkCount {
+  /** Calls answered without an error (a replay counts; the load generator may have stopped waiting for some). */
+  readonly ok: number;
+  /** Times the business work ran. */
+  readonly runs: number;
+  /** Rows written to bench_rows (PostgreSQL and SQLite together). */
+  readonly rows: number;
+  /** Calls answered with an error, by code and message. */
+  readonly errors?: Record<string, number>;
+}
+
 export interface RoundResult extends LoadResult {
   readonly round: number;
+  /** The tag this run's requests carried. */
+  readonly tag: string;
   /** Server CPU (user + system) per completed request, in microseconds. */
   readonly cpuUsPerRequest: number;
+  /**
+   * The same for the main thread, which runs the requests, and the process's other threads (V8's workers mark
+   * garbage and compile concurrently, libuv's pool): Linux only, in 10 ms ticks.
+   */
+  readonly threadCpuUsPerRequest: Record<string, number> | null;
 }
 
 export interface ArmResult {
@@ -16,6 +40,36 @@ export interface ArmResult {
   readonly rounds: readonly RoundResult[];
   /** Answers whose status was not the one this scenario must give, by status. */
   readonly unexpected: Record<string, number>;
+}
+
+export interface WorkCheck extends WorkCount {
+  /** Answers the load generator received with the expected status, over the measured rounds. */
+  readonly answered: number;
+  readonly fair: boolean;
+  /** Why not, when not fair. */
+  readonly problem: string | null;
+}
+
+/**
+ * Every answered first call (and every bare call) ran the work once and, for the insert, wrote one row; a replay
+ * or a refusal ran nothing and wrote nothing. `counts` are the server's, by tag.
+ */
+export function checkWork(result: ArmResult, counts: ReadonlyMap<string, WorkCount>): WorkCheck {
+  const { arm, rounds } = result;
+  const sum = (f: (w: WorkCount) => number) =>
+    rounds.reduce((n, r) => n + f(counts.get(r.tag) ?? { ok: 0, runs: 0, rows: 0 }), 0);
+  const ok = sum((w) => w.ok);
+  const runs = sum((w) => w.runs);
+  const rows = sum((w) => w.rows);
+  const answered = rounds.reduce((n, r) => n + (r.statuses[String(arm.expectStatus)] ?? 0), 0);
+  const runsWork = arm.scenario === 'plain' || arm.scenario === 'first';
+  const wantRuns = runsWork ? ok : 0;
+  const wantRows = runsWork && arm.mutation === 'insert' ? ok : 0;
+  const problems: string[] = [];
+  if (runs !== wantRuns) problems.push(`${runs} runs of the work for ${wantRuns} expected`);
+  if (rows !== wantRows) problems.push(`${rows} rows for ${wantRows} expected`);
+  if (runsWork && ok < answered) problems.push(`${answered} answers seen but ${ok} calls answered ok`);
+  return { ok, runs, rows, answered, fair: problems.length === 0, problem: problems.join('; ') || null };
 }
 
 export interface MeasureOptions {
@@ -31,7 +85,7 @@ export interface MeasureOptions {
 interface Prepared {
   /** Before each run: e.g. put a fresh holder in flight. */
   before(): Promise<void>;
-  job(seconds: number): LoadJob;
+  job(seconds: number, tag: string): LoadJob;
   /** After each run: release the holder. */
   after(): Promise<void>;
 }
@@ -43,22 +97,42 @@ function bodyOf(bytes: number, variant: number): string {
   return bodies.get(id)!;
 }
 
-async function control<T>(url: string, path: string, method = 'GET'): Promise<T> {
+export async function control<T>(url: string, path: string, method = 'GET'): Promise<T> {
   const res = await fetch(`${url}/control/${path}`, { method });
+  if (!res.ok) throw new Error(`bench server: /control/${path} answered ${res.status}: ${await res.text()}`);
   return (await res.json()) as T;
 }
 
-async function cpuMicros(url: string): Promise<number> {
-  const { user, system } = await control<{ user: number; system: number }>(url, 'cpu');
-  return user + system;
+interface CpuReading {
+  /** The whole process, user + system, µs. */
+  readonly total: number;
+  /** The main thread's and the other threads', µs; null where /proc is not there. */
+  readonly threads: Record<string, number> | null;
 }
 
-async function call(url: string, arm: Arm, key: string, body: string, hold = false): Promise<Response> {
+async function cpuReading(url: string): Promise<CpuReading> {
+  const r = await control<{ user: number; system: number; threads: Record<string, number> | null }>(
+    url,
+    'cpu',
+  );
+  return { total: r.user + r.system, threads: r.threads };
+}
+
+/** CPU per request between two readings, per kind of thread. */
+function perRequest(a: CpuReading, b: CpuReading, requests: number): Record<string, number> | null {
+  if (a.threads === null || b.threads === null || requests === 0) return null;
+  const out: Record<string, number> = {};
+  for (const [kind, us] of Object.entries(b.threads)) out[kind] = (us - (a.threads[kind] ?? 0)) / requests;
+  return out;
+}
+
+async function call(url: string, arm: Arm, key: string, body: string, tag: string, hold = false) {
   return fetch(`${url}/trpc/${arm.procedure}`, {
     method: 'POST',
     headers: {
       'content-type': 'application/json',
       'idempotency-key': key,
+      'x-bench-run': tag,
       ...(hold ? { 'x-bench-hold': '1' } : {}),
     },
     body,
@@ -69,10 +143,10 @@ async function prepare(arm: Arm, o: MeasureOptions): Promise<Prepared> {
   const body = bodyOf(arm.payloadBytes, 0);
   const job =
     (headers: Record<string, string>, requestBody: string, freshKeys = false) =>
-    (seconds: number) => ({
+    (seconds: number, tag: string): LoadJob => ({
       url: o.url,
       path: `/trpc/${arm.procedure}`,
-      headers: { 'content-type': 'application/json', ...headers },
+      headers: { 'content-type': 'application/json', 'x-bench-run': tag, ...headers },
       body: requestBody,
       connections: arm.connections,
       seconds,
@@ -87,13 +161,13 @@ async function prepare(arm: Arm, o: MeasureOptions): Promise<Prepared> {
       return { before: nothing, after: nothing, job: job({ 'idempotency-key': 'first-[<id>]' }, body, true) };
     case 'replay':
     case 'conflict': {
-      const first = await call(o.url, arm, key, body);
+      const first = await call(o.url, arm, key, body, 'setup');
       if (first.status !== 200) throw new Error(`${arm.id}: setting up the key answered ${first.status}`);
       const sent = arm.scenario === 'replay' ? body : bodyOf(arm.payloadBytes, 1);
       return { before: nothing, after: nothing, job: job({ 'idempotency-key': key }, sent) };
     }
     case 'in-flight': {
-      // A fresh holder per run: a transaction held open for minutes would hit its timeout and free the key.
+      // A fresh holder per run: a key held for minutes would outlive its lease and be taken over.
       let n = 0;
       let current = key;
       let holder: Promise<Response> | null = null;
@@ -101,13 +175,11 @@ async function prepare(arm: Arm, o: MeasureOptions): Promise<Prepared> {
         async before() {
           current = `${key}-${n++}`;
           const waiting = (await control<{ waiting: number }>(o.url, 'held')).waiting;
-          holder = call(o.url, arm, current, body, true);
-          for (;;) {
-            if ((await control<{ waiting: number }>(o.url, 'held')).waiting > waiting) break;
-            await new Promise((resolve) => setTimeout(resolve, 5));
-          }
+          holder = call(o.url, arm, current, body, 'holder', true);
+          // Answers once the holder waits inside its procedure, its key claimed.
+          await control(o.url, `held?above=${waiting}`);
         },
-        job: (seconds) => job({ 'idempotency-key': current }, body)(seconds),
+        job: (seconds, tag) => job({ 'idempotency-key': current }, body)(seconds, tag),
         async after() {
           await control(o.url, 'release', 'POST');
           const res = await holder!;
@@ -118,20 +190,30 @@ async function prepare(arm: Arm, o: MeasureOptions): Promise<Prepared> {
   }
 }
 
+let runs = 0;
+
 /** Warms up, then measures, every arm of one group. */
 export async function measureGroup(arms: readonly Arm[], o: MeasureOptions): Promise<ArmResult[]> {
   const prepared = new Map<Arm, Prepared>();
   for (const arm of arms) prepared.set(arm, await prepare(arm, o));
   const runOnce = async (arm: Arm, seconds: number) => {
     const p = prepared.get(arm)!;
+    const tag = `r${++runs}`;
     await p.before();
-    const cpu0 = await cpuMicros(o.url);
-    const result = await o.load.run(p.job(seconds));
-    const cpu1 = await cpuMicros(o.url);
+    // The previous run's last calls (the load generator stopped waiting for them) finish outside this window.
+    await control(o.url, 'settle');
+    const cpu0 = await cpuReading(o.url);
+    const result = await o.load.run(p.job(seconds, tag));
+    const cpu1 = await cpuReading(o.url);
     await p.after();
-    return { ...result, cpuUsPerRequest: result.requests > 0 ? (cpu1 - cpu0) / result.requests : 0 };
+    return {
+      ...result,
+      tag,
+      cpuUsPerRequest: result.requests > 0 ? (cpu1.total - cpu0.total) / result.requests : 0,
+      threadCpuUsPerRequest: perRequest(cpu0, cpu1, result.requests),
+    };
   };
-  for (const arm of arms) await runOnce(arm, o.warmupSeconds);
+  if (o.warmupSeconds > 0) for (const arm of arms) await runOnce(arm, o.warmupSeconds);
   const results = new Map<Arm, RoundResult[]>(arms.map((a) => [a, []]));
   for (let round = 0; round < o.rounds; round++) {
     const order = round % 2 === 0 ? arms : [...arms].reverse();
@@ -139,7 +221,7 @@ export async function measureGroup(arms: readonly Arm[], o: MeasureOptions): Pro
       const r = await runOnce(arm, o.roundSeconds);
       results.get(arm)!.push({ ...r, round });
       o.log(
-        `  ${arm.id.padEnd(48)} round ${round + 1}: ${Math.round(r.rps)} req/s, p99 ${r.latencyMs.p99} ms`,
+        `  ${arm.id.padEnd(48)} round ${round + 1}: ${Math.round(r.rps)} req/s, p99 ${r.latencyMs.p99} ms, ${Math.round(r.cpuUsPerRequest)} µs CPU/req${r.threadCpuUsPerRequest === null ? '' : ` (main thread ${Math.round(r.threadCpuUsPerRequest.main ?? 0)})`}`,
       );
     }
   }
@@ -152,4 +234,11 @@ export async function measureGroup(arms: readonly Arm[], o: MeasureOptions): Pro
     }
     return { arm, rounds: results.get(arm)!, unexpected };
   });
+}
+
+/** The server's counts for every tag, once no call is left in it. */
+export async function workCounts(url: string): Promise<Map<string, WorkCount>> {
+  await control(url, 'settle');
+  const counts = await control<Record<string, WorkCount>>(url, 'counts');
+  return new Map(Object.entries(counts));
 }

@@ -19,8 +19,10 @@ export interface MicroResult {
   engineCpuUs: { firstCall: number; replay: number; calls: number };
 }
 
-const quick = process.env.BENCH_QUICK === '1';
-const bench = new Bench({ time: quick ? 200 : 2_000, warmup: true });
+// BENCH_QUICK: 1 for a quick run, smoke for the smoke test's (a few milliseconds per task: only that it runs).
+const smoke = process.env.BENCH_QUICK === 'smoke';
+const quick = process.env.BENCH_QUICK === '1' || smoke;
+const bench = new Bench({ time: smoke ? 20 : quick ? 200 : 2_000, warmup: true });
 
 for (const kb of [1, 10, 100]) {
   const value = payloadOf(kb * 1024);
@@ -94,7 +96,7 @@ async function cpuPerCall(calls: number, fn: (i: number) => Promise<void>): Prom
   return (used.user + used.system) / calls;
 }
 
-const calls = quick ? 5_000 : 50_000;
+const calls = smoke ? 500 : quick ? 5_000 : 50_000;
 const engine = createEngine({ store: createMemoryStore({ maxEvents: 10_000 }), leaseOwner: 'bench' });
 const body = payloadOf(1024);
 const firstCall = await cpuPerCall(calls, async (i) => {

@@ -2,6 +2,7 @@
 // one serves, one generates load), and the microbenchmarks afterwards on a quiet machine.
 import { type ChildProcess, fork, spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { Redis } from 'ioredis';
 import { untilListening } from './listening.ts';
 import type { LoadJob, LoadResult } from './load/protocol.ts';
 import type { MicroResult } from './micro.ts';
@@ -68,12 +69,16 @@ export function startLoadGenerator(): Promise<LoadGenerator> {
   });
 }
 
-export function runMicro(quick: boolean): Promise<MicroResult> {
+export function runMicro(quick: boolean | 'smoke'): Promise<MicroResult> {
   const child = spawn(
     process.execPath,
     ['--conditions=idem-source', '--import', 'tsx', entry('./micro.ts')],
     {
-      env: { ...process.env, BENCH_QUICK: quick ? '1' : '0', NODE_ENV: 'production' },
+      env: {
+        ...process.env,
+        BENCH_QUICK: quick === 'smoke' ? 'smoke' : quick ? '1' : '0',
+        NODE_ENV: 'production',
+      },
       stdio: ['ignore', 'pipe', 'inherit'],
     },
   );
@@ -88,4 +93,19 @@ export function runMicro(quick: boolean): Promise<MicroResult> {
       else resolve(JSON.parse(line.slice('RESULT '.length)) as MicroResult);
     });
   });
+}
+
+/** Deletes every Redis key of one run (`idem-bench-<runId>…`, the prefix the server is given). */
+export async function cleanRedis(url: string, runId: string): Promise<void> {
+  const redis = new Redis(url);
+  try {
+    let cursor = '0';
+    do {
+      const [next, keys] = await redis.scan(cursor, 'MATCH', `*idem-bench-${runId}*`, 'COUNT', 1000);
+      if (keys.length > 0) await redis.del(...keys);
+      cursor = next;
+    } while (cursor !== '0');
+  } finally {
+    redis.disconnect();
+  }
 }

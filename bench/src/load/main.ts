@@ -14,6 +14,8 @@ async function run(job: LoadJob): Promise<LoadResult> {
     duration: job.seconds,
     timeout: 30,
     idReplacement: job.freshKeys,
+    // autocannon stops at the first sample after the duration: sample often, so a run lasts what it was asked to.
+    sampleInt: 100,
   });
   const statuses: Record<string, number> = {};
   for (const [status, { count }] of Object.entries(result.statusCodeStats)) statuses[status] = count;

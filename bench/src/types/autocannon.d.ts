@@ -21,6 +21,8 @@ declare module 'autocannon' {
     duration?: number;
     timeout?: number;
     idReplacement?: boolean;
+    /** Milliseconds between samples (default 1000); the run stops at the first sample after its duration. */
+    sampleInt?: number;
   }
   export interface Result {
     requests: Histogram;
