@@ -105,6 +105,7 @@ export function buildMatrix(options: MatrixOptions): Arm[] {
   for (const bytes of options.payloads) {
     for (const c of options.connections) {
       const size = `${bytes / 1024}KB/c${c}`;
+      // The refusals are compared with the bare insert: they run in its group, at its pace.
       for (const mutation of ['counter', 'insert'] as const) {
         const group = `${mutation}/${size}`;
         if (mutation === 'counter') add(group, 'none', 'counter', 'plain', bytes, c);
@@ -116,12 +117,11 @@ export function buildMatrix(options: MatrixOptions): Arm[] {
           add(group, layer, mutation, 'first', bytes, c);
           add(group, layer, mutation, 'replay', bytes, c);
         }
-      }
-      if (options.refusalPayloads.includes(bytes)) {
-        const group = `refusals/${size}`;
-        for (const layer of LAYERS) {
-          add(group, layer, 'insert', 'conflict', bytes, c);
-          add(group, layer, 'insert', 'in-flight', bytes, c);
+        if (mutation === 'insert' && options.refusalPayloads.includes(bytes)) {
+          for (const layer of LAYERS) {
+            add(group, layer, 'insert', 'conflict', bytes, c);
+            add(group, layer, 'insert', 'in-flight', bytes, c);
+          }
         }
       }
     }

@@ -10,6 +10,8 @@
 //   npm run bench -- --only 'redis|node-idempotency|powertools'   arms whose layer or id matches (baselines
 //                                      always run)
 //   options: --rounds N  --seconds S  --warmup S  --connections C  --out DIR  --no-storms  --no-micro
+//            --pace R   req/s of the paced runs that measure CPU per request (default: per group, half what its
+//                       slowest arm served in the warm-up; 0: no paced runs, CPU per request at full load)
 //   (IDEM_BENCH_QUICK=1 is the same as --quick)
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -37,6 +39,7 @@ const { values: args } = parseArgs({
     warmup: { type: 'string' },
     out: { type: 'string' },
     connections: { type: 'string' },
+    pace: { type: 'string' },
     'no-storms': { type: 'boolean', default: false },
     'no-micro': { type: 'boolean', default: false },
   },
@@ -48,6 +51,7 @@ const settings = {
   rounds: Number(args.rounds ?? (smoke ? 1 : quick ? 2 : 5)),
   roundSeconds: Number(args.seconds ?? (smoke ? 0.3 : quick ? 1 : 5)),
   warmupSeconds: Number(args.warmup ?? (smoke ? 0 : quick ? 0.5 : 2)),
+  pace: args.pace !== undefined ? Number(args.pace) : smoke ? 20 : null,
   filter: args.only ?? null,
 };
 const out =
@@ -65,7 +69,11 @@ const arms = buildMatrix({
   refusalPayloads: [1024],
 }).filter((a) => a.layer === 'none' || only === null || only.test(`${a.layer} ${a.id}`));
 const groups = [...new Set(arms.map((a) => a.group))];
-const perArm = settings.warmupSeconds + settings.rounds * settings.roundSeconds + 0.5;
+const perArm =
+  settings.warmupSeconds +
+  settings.rounds *
+    (settings.roundSeconds + (settings.pace === 0 ? 0 : Math.max(0.3, settings.roundSeconds * 0.6))) +
+  0.5;
 log(
   `[bench] ${arms.length} arms in ${groups.length} groups, about ${Math.ceil((arms.length * perArm) / 60)} min; results to ${out}`,
 );

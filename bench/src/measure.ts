@@ -22,10 +22,11 @@ export interface WorkCount {
   readonly errors?: Record<string, number>;
 }
 
-export interface RoundResult extends LoadResult {
-  readonly round: number;
+export interface RunResult extends LoadResult {
   /** The tag this run's requests carried. */
   readonly tag: string;
+  /** Requests per second the load generator was asked for (paced runs), or null: as fast as answers came. */
+  readonly rate: number | null;
   /** Server CPU (user + system) per completed request, in microseconds. */
   readonly cpuUsPerRequest: number;
   /**
@@ -33,6 +34,19 @@ export interface RoundResult extends LoadResult {
    * garbage and compile concurrently, libuv's pool): Linux only, in 10 ms ticks.
    */
   readonly threadCpuUsPerRequest: Record<string, number> | null;
+}
+
+/**
+ * One round of one arm: first as fast as the server answers (req/s, latency), then paced at the group's rate
+ * (CPU per request). A server's CPU per request depends on its load: busy, it handles many requests per turn of
+ * its event loop and pays each turn's fixed costs once for all of them; waiting on a database, it pays them for
+ * one or two. Compared at full load, an arm that waits more looks dearer than one doing more work, and the
+ * reverse; compared at one pace, below what any arm of the group can serve, they are not.
+ */
+export interface RoundResult extends RunResult {
+  readonly round: number;
+  /** The same arm paced at the group's rate, for CPU per request; null when not paced. */
+  readonly paced: RunResult | null;
 }
 
 export interface ArmResult {
@@ -43,6 +57,8 @@ export interface ArmResult {
 }
 
 export interface WorkCheck extends WorkCount {
+  /** Calls the server answered, ok or not (the load generator stops waiting for the last ones of each run). */
+  readonly calls: number;
   /** Answers the load generator received with the expected status, over the measured rounds. */
   readonly answered: number;
   readonly fair: boolean;
@@ -56,12 +72,16 @@ export interface WorkCheck extends WorkCount {
  */
 export function checkWork(result: ArmResult, counts: ReadonlyMap<string, WorkCount>): WorkCheck {
   const { arm, rounds } = result;
+  const tags = rounds.flatMap((r) => (r.paced === null ? [r.tag] : [r.tag, r.paced.tag]));
   const sum = (f: (w: WorkCount) => number) =>
-    rounds.reduce((n, r) => n + f(counts.get(r.tag) ?? { ok: 0, runs: 0, rows: 0 }), 0);
+    tags.reduce((n, tag) => n + f(counts.get(tag) ?? { ok: 0, runs: 0, rows: 0 }), 0);
   const ok = sum((w) => w.ok);
   const runs = sum((w) => w.runs);
   const rows = sum((w) => w.rows);
-  const answered = rounds.reduce((n, r) => n + (r.statuses[String(arm.expectStatus)] ?? 0), 0);
+  const calls = sum((w) => w.ok + Object.values(w.errors ?? {}).reduce((n, e) => n + e, 0));
+  const answered = rounds
+    .flatMap((r) => (r.paced === null ? [r] : [r, r.paced]))
+    .reduce((n, r) => n + (r.statuses[String(arm.expectStatus)] ?? 0), 0);
   const runsWork = arm.scenario === 'plain' || arm.scenario === 'first';
   const wantRuns = runsWork ? ok : 0;
   const wantRows = runsWork && arm.mutation === 'insert' ? ok : 0;
@@ -69,7 +89,15 @@ export function checkWork(result: ArmResult, counts: ReadonlyMap<string, WorkCou
   if (runs !== wantRuns) problems.push(`${runs} runs of the work for ${wantRuns} expected`);
   if (rows !== wantRows) problems.push(`${rows} rows for ${wantRows} expected`);
   if (runsWork && ok < answered) problems.push(`${answered} answers seen but ${ok} calls answered ok`);
-  return { ok, runs, rows, answered, fair: problems.length === 0, problem: problems.join('; ') || null };
+  return {
+    ok,
+    runs,
+    rows,
+    calls,
+    answered,
+    fair: problems.length === 0,
+    problem: problems.join('; ') || null,
+  };
 }
 
 export interface MeasureOptions {
@@ -79,13 +107,15 @@ export interface MeasureOptions {
   readonly warmupSeconds: number;
   readonly roundSeconds: number;
   readonly rounds: number;
+  /** Requests per second of the paced runs; null: half the slowest arm's req/s in the warm-up; 0: none. */
+  readonly pace: number | null;
   readonly log: (line: string) => void;
 }
 
 interface Prepared {
   /** Before each run: e.g. put a fresh holder in flight. */
   before(): Promise<void>;
-  job(seconds: number, tag: string): LoadJob;
+  job(seconds: number, tag: string, rate: number | null): LoadJob;
   /** After each run: release the holder. */
   after(): Promise<void>;
 }
@@ -143,7 +173,7 @@ async function prepare(arm: Arm, o: MeasureOptions): Promise<Prepared> {
   const body = bodyOf(arm.payloadBytes, 0);
   const job =
     (headers: Record<string, string>, requestBody: string, freshKeys = false) =>
-    (seconds: number, tag: string): LoadJob => ({
+    (seconds: number, tag: string, rate: number | null): LoadJob => ({
       url: o.url,
       path: `/trpc/${arm.procedure}`,
       headers: { 'content-type': 'application/json', 'x-bench-run': tag, ...headers },
@@ -151,6 +181,7 @@ async function prepare(arm: Arm, o: MeasureOptions): Promise<Prepared> {
       connections: arm.connections,
       seconds,
       freshKeys,
+      ...(rate === null ? {} : { rate }),
     });
   const nothing = async () => {};
   const key = `${arm.scenario}-${o.runId}-${arm.id}`;
@@ -179,7 +210,7 @@ async function prepare(arm: Arm, o: MeasureOptions): Promise<Prepared> {
           // Answers once the holder waits inside its procedure, its key claimed.
           await control(o.url, `held?above=${waiting}`);
         },
-        job: (seconds, tag) => job({ 'idempotency-key': current }, body)(seconds, tag),
+        job: (seconds, tag, rate) => job({ 'idempotency-key': current }, body)(seconds, tag, rate),
         async after() {
           await control(o.url, 'release', 'POST');
           const res = await holder!;
@@ -196,38 +227,50 @@ let runs = 0;
 export async function measureGroup(arms: readonly Arm[], o: MeasureOptions): Promise<ArmResult[]> {
   const prepared = new Map<Arm, Prepared>();
   for (const arm of arms) prepared.set(arm, await prepare(arm, o));
-  const runOnce = async (arm: Arm, seconds: number) => {
+  const runOnce = async (arm: Arm, seconds: number, rate: number | null): Promise<RunResult> => {
     const p = prepared.get(arm)!;
     const tag = `r${++runs}`;
     await p.before();
     // The previous run's last calls (the load generator stopped waiting for them) finish outside this window.
     await control(o.url, 'settle');
     const cpu0 = await cpuReading(o.url);
-    const result = await o.load.run(p.job(seconds, tag));
+    const result = await o.load.run(p.job(seconds, tag, rate));
     const cpu1 = await cpuReading(o.url);
     await p.after();
     return {
       ...result,
       tag,
+      rate,
       cpuUsPerRequest: result.requests > 0 ? (cpu1.total - cpu0.total) / result.requests : 0,
       threadCpuUsPerRequest: perRequest(cpu0, cpu1, result.requests),
     };
   };
-  if (o.warmupSeconds > 0) for (const arm of arms) await runOnce(arm, o.warmupSeconds);
+  let slowest = Number.POSITIVE_INFINITY;
+  if (o.warmupSeconds > 0)
+    for (const arm of arms) slowest = Math.min(slowest, (await runOnce(arm, o.warmupSeconds, null)).rps);
+  // One pace for the whole group, baselines included, below what its slowest arm served flat out.
+  const pace = o.pace ?? (Number.isFinite(slowest) ? Math.max(1, Math.floor(slowest / 2)) : 10);
+  const pacedSeconds = Math.max(0.3, o.roundSeconds * 0.6);
+  if (pace > 0) o.log(`  paced runs at ${pace} req/s (${pacedSeconds} s each)`);
   const results = new Map<Arm, RoundResult[]>(arms.map((a) => [a, []]));
   for (let round = 0; round < o.rounds; round++) {
     const order = round % 2 === 0 ? arms : [...arms].reverse();
     for (const arm of order) {
-      const r = await runOnce(arm, o.roundSeconds);
-      results.get(arm)!.push({ ...r, round });
+      const r = await runOnce(arm, o.roundSeconds, null);
+      const paced = pace > 0 ? await runOnce(arm, pacedSeconds, pace) : null;
+      results.get(arm)!.push({ ...r, round, paced });
+      const main = (x: RunResult) =>
+        x.threadCpuUsPerRequest?.main === undefined
+          ? ''
+          : ` (main thread ${Math.round(x.threadCpuUsPerRequest.main)})`;
       o.log(
-        `  ${arm.id.padEnd(48)} round ${round + 1}: ${Math.round(r.rps)} req/s, p99 ${r.latencyMs.p99} ms, ${Math.round(r.cpuUsPerRequest)} µs CPU/req${r.threadCpuUsPerRequest === null ? '' : ` (main thread ${Math.round(r.threadCpuUsPerRequest.main ?? 0)})`}`,
+        `  ${arm.id.padEnd(48)} round ${round + 1}: ${Math.round(r.rps)} req/s, p99 ${r.latencyMs.p99} ms, ${Math.round(r.cpuUsPerRequest)} µs CPU/req${main(r)}${paced === null ? '' : `; at ${pace} req/s: ${Math.round(paced.cpuUsPerRequest)} µs CPU/req${main(paced)}`}`,
       );
     }
   }
   return arms.map((arm) => {
     const unexpected: Record<string, number> = {};
-    for (const r of results.get(arm)!) {
+    for (const r of results.get(arm)!.flatMap((x) => (x.paced === null ? [x] : [x, x.paced]))) {
       for (const [status, count] of Object.entries(r.statuses))
         if (Number(status) !== arm.expectStatus) unexpected[status] = (unexpected[status] ?? 0) + count;
       if (r.errors > 0) unexpected.errors = (unexpected.errors ?? 0) + r.errors;

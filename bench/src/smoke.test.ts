@@ -58,7 +58,8 @@ describe('npm run bench, smoke run', () => {
     const expected = buildMatrix({ payloads: [1024], connections: [10], refusalPayloads: [1024] });
     expect(summaries.map((s) => s.id).sort()).toEqual(expected.map((a) => a.id).sort());
     for (const s of summaries) {
-      expect(s.rps.median, s.id).toBeGreaterThan(0);
+      // The server's count, not the load generator's: a 0.3 s run on a busy machine may see no answer in time.
+      expect(s.work.calls, s.id).toBeGreaterThan(0);
       expect(s.work.problem, s.id).toBeNull();
       expect(s.work.fair, s.id).toBe(true);
       // Powertools 2.35 replays the first answer to another payload (see server/peers.ts): its one known miss.

@@ -16,6 +16,7 @@ async function run(job: LoadJob): Promise<LoadResult> {
     idReplacement: job.freshKeys,
     // autocannon stops at the first sample after the duration: sample often, so a run lasts what it was asked to.
     sampleInt: 100,
+    ...(job.rate === undefined ? {} : { overallRate: job.rate }),
   });
   const statuses: Record<string, number> = {};
   for (const [status, { count }] of Object.entries(result.statusCodeStats)) statuses[status] = count;

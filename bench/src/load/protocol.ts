@@ -9,6 +9,8 @@ export interface LoadJob {
   readonly seconds: number;
   /** Replace `[<id>]` in headers and body with a fresh id per request (a new key each time). */
   readonly freshKeys: boolean;
+  /** Requests per second over all connections (paced); as fast as answers come when absent. */
+  readonly rate?: number;
 }
 
 export interface LoadResult {

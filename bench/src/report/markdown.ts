@@ -12,6 +12,7 @@ export interface RunSettings {
   readonly roundSeconds: number;
   readonly rounds: number;
   readonly filter: string | null;
+  readonly pace: number | null;
 }
 
 const n0 = (n: number) => Math.round(n).toLocaleString('en');
@@ -37,7 +38,7 @@ export function renderMarkdown(
     `- Node ${info.node}; ${Object.entries(info.versions)
       .map(([k, v]) => `${k} ${v}`)
       .join(', ')}`,
-    `- method: server and autocannon in separate processes; each arm warmed up ${settings.warmupSeconds} s, then ${settings.rounds} rounds of ${settings.roundSeconds} s in alternating order (ABC…, …CBA); medians over rounds, spread = (max − min) / median; after every run the server counts the calls it answered, the runs of the business work and the rows written${settings.filter ? `; arms matching \`${settings.filter}\` only` : ''}`,
+    `- method: server and autocannon in separate processes; each arm warmed up ${settings.warmupSeconds} s, then ${settings.rounds} rounds in alternating order (ABC…, …CBA), each round of each arm ${settings.roundSeconds} s as fast as the server answers (req/s, latency)${settings.pace === 0 ? '' : ` then ${Math.max(0.3, settings.roundSeconds * 0.6)} s paced at ${settings.pace === null ? "half the req/s of its group's slowest arm in the warm-up" : `${settings.pace} req/s`} (server CPU per request)`}; medians over rounds, spread = (max − min) / median; every run's calls tagged, and the server counts per tag the calls it answered, the runs of the business work and the rows written${settings.filter ? `; arms matching \`${settings.filter}\` only` : ''}`,
     '',
   );
   push(...addedCpuTables(summaries));
@@ -68,15 +69,15 @@ export function renderMarkdown(
     push(
       `### ${group}`,
       '',
-      '| arm | added CPU µs/req | server CPU µs/req (min – max over rounds) | of which main thread | req/s (median) | min – max | spread | mean ms | p99 ms | × baseline | answers | ok | runs | rows | unexpected answers |',
-      '|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|',
+      '| arm | added CPU µs/req | server CPU µs/req (min – max over rounds) | of which main thread | paced at req/s | server CPU µs/req at full load | req/s (median) | min – max | spread | mean ms | p99 ms | × baseline | answers | ok | runs | rows | unexpected answers |',
+      '|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|',
     );
     for (const s of summaries.filter((x) => x.group === group)) {
       const unexpected = Object.entries(s.unexpected)
         .map(([k, v]) => `${k}: ${v}`)
         .join(', ');
       push(
-        `| ${s.arm.procedure} ${s.arm.scenario} | ${s.addedCpuUs === null ? '–' : signed(s.addedCpuUs)} | ${n0(s.cpuUsPerRequest)} (${n0(s.cpuUsRange.min)} – ${n0(s.cpuUsRange.max)}) | ${s.mainThreadCpuUs === null ? 'n/a' : n0(s.mainThreadCpuUs)} | ${n0(s.rps.median)} | ${n0(s.rps.min)} – ${n0(s.rps.max)} | ${n1(s.rps.spreadPct)} % | ${s.latencyMs.mean.toFixed(2)} | ${n1(s.latencyMs.p99)} | ${s.vsBaseline === null ? '–' : `${s.vsBaseline.toFixed(2)}×`} | ${n0(s.work.answered)} | ${n0(s.work.ok)} | ${n0(s.work.runs)} | ${n0(s.work.rows)}${s.work.fair ? '' : ' **(!)**'} | ${unexpected || '–'} |`,
+        `| ${s.arm.procedure} ${s.arm.scenario} | ${s.addedCpuUs === null ? '–' : signed(s.addedCpuUs)} | ${n0(s.cpuUsPerRequest)} (${n0(s.cpuUsRange.min)} – ${n0(s.cpuUsRange.max)}) | ${s.mainThreadCpuUs === null ? 'n/a' : n0(s.mainThreadCpuUs)} | ${s.pace === null ? '–' : n0(s.pace)} | ${n0(s.loadedCpuUsPerRequest)} | ${n0(s.rps.median)} | ${n0(s.rps.min)} – ${n0(s.rps.max)} | ${n1(s.rps.spreadPct)} % | ${s.latencyMs.mean.toFixed(2)} | ${n1(s.latencyMs.p99)} | ${s.vsBaseline === null ? '–' : `${s.vsBaseline.toFixed(2)}×`} | ${n0(s.work.answered)} | ${n0(s.work.ok)} | ${n0(s.work.runs)} | ${n0(s.work.rows)}${s.work.fair ? '' : ' **(!)**'} | ${unexpected || '–'} |`,
       );
     }
     push('');
@@ -150,7 +151,7 @@ export function addedCpuTables(summaries: readonly ArmSummary[]): string[] {
   const out: string[] = [
     '## Server CPU added per request over the bare mutation',
     '',
-    "µs of the server process's CPU (user + system) per request, median over the rounds, minus the bare mutation's in the same run: the bare counter for the counter; for the insert, conflicts and in-flight refusals, the same insert with no idempotency on the same database through the same driver (node-postgres, or better-sqlite3 for SQLite). In brackets: req/s as a multiple of the bare mutation's. Server CPU per request is what holds from one machine to another; req/s on a 2-core machine shared with the load generator and the databases does not.",
+    "µs of the server process's CPU (user + system) per request, median over the rounds, minus the bare mutation's in the same run and at the same pace: the bare counter for the counter; for the insert, conflicts and in-flight refusals, the same insert with no idempotency on the same database through the same driver (node-postgres, or better-sqlite3 for SQLite). CPU per request is read in paced runs, every arm of a group at one rate below what its slowest arm serves: a server's CPU per request falls as its load rises (one turn of its event loop serves more requests), so read at full load it would reward the arms that keep the server busiest, not the ones that do least. In brackets: req/s at full load as a multiple of the bare mutation's. Server CPU per request is what holds from one machine to another; req/s on a 2-core machine shared with the load generator and the databases does not.",
     '',
   ];
   const sizes = [...new Set(summaries.map((s) => `${s.arm.payloadBytes / 1024}KB/c${s.arm.connections}`))];
@@ -158,7 +159,9 @@ export function addedCpuTables(summaries: readonly ArmSummary[]): string[] {
     const at = summaries.filter((s) => `${s.arm.payloadBytes / 1024}KB/c${s.arm.connections}` === size);
     const bare = (id: string) => at.find((s) => s.id === `${id}/plain/${size}`);
     const describe = (label: string, s: ArmSummary | undefined) =>
-      s === undefined ? null : `${label} ${n0(s.cpuUsPerRequest)} µs/req, ${n0(s.rps.median)} req/s`;
+      s === undefined
+        ? null
+        : `${label} ${n0(s.cpuUsPerRequest)} µs/req${s.pace === null ? '' : ` at ${n0(s.pace)} req/s`}, ${n0(s.rps.median)} req/s flat out`;
     const [kb, c] = size.split('/');
     out.push(
       `### ${kb}, ${c!.slice(1)} connection${c === 'c1' ? '' : 's'}`,

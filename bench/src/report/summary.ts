@@ -21,8 +21,15 @@ export interface ArmSummary {
    * p99: autocannon's, in whole milliseconds.
    */
   readonly latencyMs: { readonly mean: number; readonly p99: number };
-  /** Server CPU per request, median over the rounds. */
+  /**
+   * Server CPU per request, median over the rounds, in the paced runs (every arm of the group at one rate: see
+   * RoundResult) when there were any, else at full load.
+   */
   readonly cpuUsPerRequest: number;
+  /** The rate of the paced runs, or null when CPU per request was read at full load. */
+  readonly pace: number | null;
+  /** Server CPU per request at full load (as fast as the server answered), median over the rounds. */
+  readonly loadedCpuUsPerRequest: number;
   /** The main thread's share (the request path itself, without V8's garbage-collector and compiler threads). */
   readonly mainThreadCpuUs: number | null;
   /** Rounds' CPU per request, lowest and highest: how far one round can be off. */
@@ -69,12 +76,16 @@ export function summarize(
     if (r.arm.layer === 'none')
       base.set(r.arm.id, {
         rps: median(r.rounds.map((x) => x.rps)),
-        cpu: median(r.rounds.map((x) => x.cpuUsPerRequest)),
+        cpu: median(
+          r.rounds.map((x) => (r.rounds.every((y) => y.paced !== null) ? x.paced! : x).cpuUsPerRequest),
+        ),
       });
   return results.map((result) => {
     const { arm, rounds, unexpected } = result;
     const rps = rounds.map((r) => r.rps);
-    const cpu = rounds.map((r) => r.cpuUsPerRequest);
+    const paced = rounds.every((r) => r.paced !== null);
+    const cpuRuns = rounds.map((r) => (paced ? r.paced! : r));
+    const cpu = cpuRuns.map((r) => r.cpuUsPerRequest);
     const med = median(rps);
     const cpuMed = median(cpu);
     const b = arm.layer === 'none' ? undefined : base.get(baselineId(arm));
@@ -93,8 +104,10 @@ export function summarize(
         p99: median(rounds.map((r) => r.latencyMs.p99)),
       },
       cpuUsPerRequest: cpuMed,
-      mainThreadCpuUs: rounds.every((r) => r.threadCpuUsPerRequest?.main !== undefined)
-        ? median(rounds.map((r) => r.threadCpuUsPerRequest!.main!))
+      pace: paced ? (rounds[0]?.paced?.rate ?? null) : null,
+      loadedCpuUsPerRequest: median(rounds.map((r) => r.cpuUsPerRequest)),
+      mainThreadCpuUs: cpuRuns.every((r) => r.threadCpuUsPerRequest?.main !== undefined)
+        ? median(cpuRuns.map((r) => r.threadCpuUsPerRequest!.main!))
         : null,
       cpuUsRange: { min: Math.min(...cpu), max: Math.max(...cpu) },
       addedCpuUs: b === undefined ? null : cpuMed - b.cpu,

@@ -23,6 +23,8 @@ declare module 'autocannon' {
     idReplacement?: boolean;
     /** Milliseconds between samples (default 1000); the run stops at the first sample after its duration. */
     sampleInt?: number;
+    /** Requests per second over all connections. */
+    overallRate?: number;
   }
   export interface Result {
     requests: Histogram;
