@@ -107,7 +107,9 @@ export function frameTree(profile: CpuProfile): Frame {
   const build = (node: CpuProfileNode, callerCategory: Category): Frame => {
     const { functionName, url, lineNumber } = node.callFrame;
     const name = functionName === '' ? '(anonymous)' : functionName;
-    const where = url === '' ? '' : `${shortUrl(url)}:${lineNumber + 1}`;
+    // TypeScript run through tsx has no line of its own in a profile (its positions are the transpiled code's).
+    const where =
+      url === '' ? '' : url.endsWith('.ts') ? shortUrl(url) : `${shortUrl(url)}:${lineNumber + 1}`;
     // A native function (no script) is V8's or Node's, but for better-sqlite3's statements, called straight from
     // whoever runs SQL: those are the driver's.
     const sqliteNative = url === '' && SQLITE_NATIVES.has(functionName) && callerCategory !== 'node';
