@@ -728,6 +728,11 @@ export function adminConformance(name: string, open: () => Promise<ConformanceHa
       expect(gone?.record).toBeNull();
       expect(gone?.ref).toEqual({ scope: 'caller-a', procedure: 'orders.create', kind: 'key', key: 'stuck' });
       expect(gone?.events.map((e) => e.type)).toEqual(['begin']);
+      // Claimed again after it went (a void, then the customer's retry): the old id tells the key's story now.
+      const again = executed(await store.begin(stuck));
+      const later = await admin.keyStory({ id: held.id });
+      expect(later?.record?.id).toBe(again.id);
+      expect(later?.events.map((e) => e.type)).toEqual(['begin']);
       expect(await admin.keyStory({ id: newId() })).toBeUndefined();
       expect(await admin.keyById(newId())).toBeUndefined();
     });
@@ -886,6 +891,24 @@ export function adminConformance(name: string, open: () => Promise<ConformanceHa
         value: 2,
         relation: 'exact',
       });
+      // A common field value pages like everything else: newest first, from each cursor.
+      const many = Array.from({ length: 5 }, (_, i) =>
+        logged({ at: now - 1000 + i, procedure: 'paging', payload: { quantity: 1 } }),
+      );
+      await store.appendRequests(many);
+      const paged: string[] = [];
+      let next: string | undefined;
+      do {
+        const p = await admin.searchRequests({
+          fields: [{ name: 'quantity', value: '1' }],
+          procedures: ['paging'],
+          limit: 2,
+          ...(next ? { cursor: next } : {}),
+        });
+        paged.push(...idsOf(p.items));
+        next = p.nextCursor ?? undefined;
+      } while (next !== undefined);
+      expect(paged).toEqual(idsOf([...many].reverse()));
       expect(await admin.procedures()).toEqual(
         expect.arrayContaining([
           'numora.documents.create',

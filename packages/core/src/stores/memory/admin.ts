@@ -106,8 +106,11 @@ export function createMemoryAdmin(source: MemoryAdminSource): IdempotencyAdmin {
         record = await keyById(target.id);
         if (record === undefined) ref = source.events().find((e) => e.keyId === target.id);
         else ref = record;
-      } else {
-        for (const r of source.keys()) if (refId(r) === refId(target.ref)) record = r;
+      } else ref = target.ref;
+      // By identity: also the record of a later generation, when the one asked for is gone.
+      if (record === undefined && ref !== undefined) {
+        const id = refId(ref);
+        for (const r of source.keys()) if (refId(r) === id) record = r;
       }
       if (ref === undefined) return undefined;
       const id = refId(ref);

@@ -351,7 +351,11 @@ export function createRedisAdmin(source: RedisAdminSource): IdempotencyAdmin {
         if (record !== undefined) ref = record;
         else {
           const json = await run<string | null>('gone', [source.goneKey(target.id)], []);
-          if (json) ref = JSON.parse(json) as KeyRef;
+          if (json) {
+            ref = JSON.parse(json) as KeyRef;
+            // The key may have been claimed again since: a record of a later generation.
+            record = await source.get({ ...ref, kind: ref.kind ?? 'key' });
+          }
         }
       } else {
         ref = target.ref;

@@ -125,7 +125,13 @@ function contains(d: Dialect, c: Conditions, column: string, text: string): stri
 }
 
 /** The request-log conditions of a search: its free text, callers, procedures, decisions, statuses, fields, time. */
-function requestConditions(d: Dialect, c: Conditions, table: string, q: RequestSearch): void {
+function requestConditions(
+  d: Dialect,
+  c: Conditions,
+  table: string,
+  q: RequestSearch,
+  withCursor: boolean,
+): void {
   if (q.text !== undefined && q.text !== '') textConditionOfRequests(d, c, table, q.text, q.textMatch);
   if (q.scopes !== undefined) c.add(inList(c, 'scope', q.scopes));
   if (q.procedures !== undefined) c.add(inList(c, '"procedure"', q.procedures));
@@ -134,10 +140,16 @@ function requestConditions(d: Dialect, c: Conditions, table: string, q: RequestS
   if (q.decisions !== undefined) c.add(inList(c, 'decision', q.decisions));
   if (q.statusFrom !== undefined) c.add(`status >= ${d.typed(c.param(q.statusFrom), 'int')}`);
   if (q.statusTo !== undefined) c.add(`status <= ${d.typed(c.param(q.statusTo), 'int')}`);
-  for (const f of q.fields ?? []) c.add(hasTerm(d, c, fieldTerm(f.name, f.value)));
+  if (q.fields !== undefined && q.fields.length > 0) {
+    const terms = q.fields.map((f) => hasTerm(d, c, fieldTerm(f.name, f.value)));
+    // A common value (quantity = 1) matches many: the page's end of them, in its order, from its cursor.
+    const oldest = q.order === 'oldest';
+    if (withCursor && q.cursor !== undefined) terms.push(`id ${oldest ? '>' : '<'} ${c.param(q.cursor)}`);
+    c.add(narrowed(d, table, terms, oldest ? 'ASC' : 'DESC'));
+  }
   if (q.id !== undefined) c.add(`id = ${c.param(q.id)}`);
-  if (q.keyId !== undefined) c.add(`key_id = ${c.param(q.keyId)}`);
-  if (q.requestIds !== undefined) c.add(inList(c, 'request_id', q.requestIds));
+  if (q.keyId !== undefined) c.add(narrowed(d, table, [`key_id = ${c.param(q.keyId)}`]));
+  if (q.requestIds !== undefined) c.add(narrowed(d, table, [inList(c, 'request_id', q.requestIds)]));
   // A logged request's id carries its time (idAt): a window of time is a range of the primary key.
   if (q.from !== undefined) c.add(`id >= ${c.param(idFloor(q.from))}`);
   if (q.to !== undefined) c.add(`id < ${c.param(idFloor(q.to))}`);
@@ -158,7 +170,30 @@ function textConditionOfRequests(
     c.add(containsKey(d, c, table, text));
     return;
   }
-  c.add(`(request_id = ${c.param(text)} OR "key" = ${c.param(text)} OR ${hasTerm(d, c, naturalTerm(text))})`);
+  const either = [
+    `request_id = ${c.param(text)}`,
+    `"key" = ${c.param(text)}`,
+    hasTerm(d, c, naturalTerm(text)),
+  ];
+  if (d.name !== 'postgresql') {
+    c.add(`(${either.join(' OR ')})`);
+    return;
+  }
+  // Each an index lookup of its own, gathered first (see narrowed()).
+  const ids = either.map((where) => `SELECT id FROM ${table} WHERE ${where}`).join(' UNION ');
+  c.add(`id = ANY(ARRAY(SELECT id FROM (${ids}) AS found LIMIT ${COUNT_LIMIT}))`);
+}
+
+/**
+ * Rows that pass selective, indexed conditions (a request id, a payload field, a key). On PostgreSQL their ids are
+ * gathered first and matched as an array the primary key answers: asked for the newest page, the planner would
+ * otherwise walk the primary key backwards hoping to meet matches soon, a scan of the whole log when they are few.
+ */
+function narrowed(d: Dialect, table: string, where: readonly string[], order?: 'ASC' | 'DESC'): string {
+  const sort = order === undefined ? '' : ` ORDER BY id ${order}`;
+  return d.name === 'postgresql'
+    ? `id = ANY(ARRAY(SELECT id FROM ${table} WHERE ${where.join(' AND ')}${sort} LIMIT ${COUNT_LIMIT}))`
+    : where.join(' AND ');
 }
 
 /**
@@ -339,9 +374,14 @@ export function createSqlAdmin(driver: SqlDriver<unknown>, t: Tables): Idempoten
     },
 
     async searchRequests(q) {
+      let total: Total | null = null;
+      if (q.count) {
+        const counted = new Conditions();
+        requestConditions(d, counted, t.requests, q, false);
+        total = await countOf(t.requests, counted);
+      }
       const c = new Conditions();
-      requestConditions(d, c, t.requests, q);
-      const total = q.count ? await countOf(t.requests, c) : null;
+      requestConditions(d, c, t.requests, q, true);
       const oldest = q.order === 'oldest';
       if (q.cursor !== undefined) c.add(`id ${oldest ? '>' : '<'} ${c.param(q.cursor)}`);
       const limit = pageSize(q.limit);
@@ -521,11 +561,13 @@ export function createSqlAdmin(driver: SqlDriver<unknown>, t: Tables): Idempoten
         record = await keyById(target.id);
         ref = record;
         if (ref === undefined) {
-          // The record is gone (released, abandoned, purged): its events still name it.
+          // The record is gone (released, voided, abandoned, purged): its events still name it, and the key may
+          // have been claimed again since, as a record of a later generation.
           [ref] = await run<KeyRef>(
             `SELECT scope, "procedure", kind, "key" FROM ${t.events} WHERE key_id = $1 LIMIT 1`,
             [target.id],
           );
+          if (ref !== undefined) record = await keyByRef(ref);
         }
       } else {
         ref = target.ref;
