@@ -124,21 +124,25 @@ test('D5: without a session every page leads to the login page, which shows the 
   expect(forged.status()).toBe(401);
 });
 
-test('D4: the overview charts first calls, replays, conflicts and in-flight refusals, with rates', async ({
+test('D4: the overview counts requests and what was decided for them, each on its own chart', async ({
   page,
 }, info) => {
   await signIn(page, 'admin');
   await expect(page.getByRole('heading', { name: 'Overview' })).toBeVisible();
+  // One count per request: note ×3, trigger ×2, contact ×2, sales event ×2 and 12 usage reports. The worker's keys
+  // were claimed by a process of its own, not through a request.
+  await expect(page.getByTestId('total-requests')).toHaveText('21');
   await expect(page.getByTestId('total-in-flight')).toHaveText('1');
-  await expect(page.getByText('2 replays')).toBeVisible();
-  await expect(page.getByText('1 conflict', { exact: true })).toBeVisible();
+  await expect(page.getByTestId('total-replay')).toHaveText('2');
+  await expect(page.getByTestId('total-conflict')).toHaveText('1');
   await expect(page.getByTestId('replay-rate')).toHaveText(/^\d+(\.\d)? %$/);
   await expect(page.getByTestId('in-flight-now')).toHaveText('1');
-  // 23 first calls: note, trigger, two contacts, sales event, 12 usage reports, the worker's key, 5 expiring.
-  await expect(page.getByTestId('total-begin')).toHaveText('23');
-  await expect(page.getByRole('heading', { name: 'First calls and replays' })).toBeVisible();
-  await expect(page.getByRole('heading', { name: 'Conflicts and in-flight refusals' })).toBeVisible();
-  await expect(page.locator('.recharts-bar-rectangle').first()).toBeVisible();
+  await expect(page.getByRole('heading', { name: 'Requests over time, by decision' })).toBeVisible();
+  await expect(page.getByTestId('chart-total-first_call')).toHaveText('16');
+  await expect(page.getByTestId('chart-total-duplicate')).toHaveText('1');
+  await expect(
+    page.locator('li[data-series="first_call"] svg.bars rect:not([height="0"])').first(),
+  ).toBeVisible();
   await snap(page, 'overview', info);
   // The same numbers, as a table, for screen readers.
   await page.getByText('Show these numbers as a table').first().click();
@@ -184,6 +188,7 @@ test('D2: a duplicate refused while the first still ran is in the story as an in
   await signIn(page, 'admin');
   await page.goto('/keys');
   await page.getByLabel('Key', { exact: true }).fill(slowKey);
+  await page.getByText('More filters').click();
   await page.getByLabel('Match').selectOption('exact');
   await page.getByRole('button', { name: 'Search' }).click();
   await page.getByRole('link', { name: slowKey }).click();
@@ -238,8 +243,9 @@ test('D1: search by caller, procedure, state, natural id and time; sort; page by
   await expect(page).toHaveURL(/order=oldest/);
   await expect(keys.first()).toHaveText(`usage-${run}-0`);
 
-  // The form, as a person fills it.
+  // The form, as a person fills it: the filters past the search box unfold.
   await page.goto('/keys');
+  await page.getByText('More filters').click();
   await page.getByLabel('Caller').fill('demo-b');
   await page.getByLabel('State').selectOption('expired');
   await page.getByRole('button', { name: 'Search' }).click();

@@ -1,7 +1,7 @@
 // Small presentational pieces shared by the pages: badges, times, empty states and pagers.
 import Link from 'next/link';
 import type { ReactNode } from 'react';
-import { EVENT_LABELS, formatRelative, formatTime, STATE_LABELS } from '../lib/format';
+import { DECISION_LABELS, EVENT_LABELS, formatRelative, formatTime, STATE_LABELS } from '../lib/format';
 
 export function StateBadge({ state }: { state: keyof typeof STATE_LABELS }) {
   return <span className={`badge ${state}`}>{STATE_LABELS[state]}</span>;
@@ -13,6 +13,23 @@ export function EventBadge({ type }: { type: string }) {
     <span className={`badge ${type === 'in_flight' ? 'in_flight_event' : type}`}>
       {EVENT_LABELS[type] ?? type}
     </span>
+  );
+}
+
+/** Colours a decision like the events it comes from. */
+const DECISION_CLASS: Record<string, string> = {
+  first_call: 'begin',
+  replay: 'replay',
+  conflict: 'conflict',
+  in_flight: 'in_flight_event',
+  refused: 'failed',
+  duplicate: 'natural_duplicate',
+  unprotected: 'expired',
+};
+
+export function DecisionBadge({ decision }: { decision: string }) {
+  return (
+    <span className={`badge ${DECISION_CLASS[decision] ?? ''}`}>{DECISION_LABELS[decision] ?? decision}</span>
   );
 }
 
@@ -71,10 +88,18 @@ export function Pager({
   if (previous === null && next === null) return null;
   return (
     <nav className="pager" aria-label={`${label} pages`}>
-      {cursor !== null ? <Link href={href(null, [])}>First page</Link> : null}
-      {previous !== null ? <Link href={previous}>← Previous page</Link> : null}
+      {cursor !== null ? (
+        <Link href={href(null, [])} prefetch={false}>
+          First page
+        </Link>
+      ) : null}
+      {previous !== null ? (
+        <Link href={previous} prefetch={false}>
+          ← Previous page
+        </Link>
+      ) : null}
       {next !== null ? (
-        <Link href={next} rel="next">
+        <Link href={next} rel="next" prefetch={false}>
           Next page →
         </Link>
       ) : null}
@@ -99,6 +124,30 @@ export function ErrorNotice({ message }: { message: string }) {
   return (
     <div className="notice error" role="alert">
       {message}
+    </div>
+  );
+}
+
+/**
+ * A stored body or payload, as text. It scrolls when long, so it takes keyboard focus: a scrolling region a
+ * keyboard cannot reach hides its content (WCAG 2.1.1; axe's scrollable-region-focusable).
+ */
+export function Payload({ children, testId }: { children: ReactNode; testId?: string }) {
+  return (
+    // biome-ignore lint/a11y/noNoninteractiveTabindex: a scrolling region must be reachable from the keyboard
+    <pre className="payload" tabIndex={0} data-testid={testId}>
+      {children}
+    </pre>
+  );
+}
+
+/** A wide table that scrolls sideways, reachable from the keyboard and named, for the same reason. */
+export function ScrollingTable({ label, children }: { label: string; children: ReactNode }) {
+  return (
+    // biome-ignore lint/a11y/useSemanticElements: a div keeps the table's layout; role and name make it a landmark
+    // biome-ignore lint/a11y/noNoninteractiveTabindex: a scrolling region must be reachable from the keyboard
+    <div className="table-wrap" role="region" aria-label={label} tabIndex={0}>
+      {children}
     </div>
   );
 }

@@ -59,51 +59,56 @@ export async function Incidents({
         </div>
       ) : (
         <section className="table-wrap" aria-label={title}>
-          <table>
+          <table className="responsive">
             <thead>
               <tr>
                 <th scope="col">When (UTC)</th>
                 <th scope="col">{kind === 'conflicts' ? 'Event' : 'Kind'}</th>
                 <th scope="col">Key</th>
                 <th scope="col">Caller</th>
-                <th scope="col" className="hide-narrow">
-                  Procedure
-                </th>
-                <th scope="col" className="hide-narrow">
-                  Answer
-                </th>
-                <th scope="col" className="hide-narrow">
-                  Request id
-                </th>
+                <th scope="col">Procedure</th>
+                <th scope="col">Answer</th>
+                <th scope="col">Request id</th>
               </tr>
             </thead>
             <tbody>
               {page.items.map((e) => (
                 <tr key={e.id}>
-                  <td>
+                  <td data-label="When">
                     <Time ms={e.at} short />
                   </td>
-                  <td>
+                  <td data-label={kind === 'conflicts' ? 'Event' : 'Kind'}>
                     <EventBadge type={e.type} />
                     {kind === 'natural' ? <div className="detail">{naturalKind(e.type, e.kind)}</div> : null}
                   </td>
-                  <td className="key-cell mono">
-                    <Link href={storyHref(e)}>{e.key}</Link>
+                  <td data-label="Key" className="key-cell mono">
+                    <Link prefetch={false} href={storyHref(e)}>
+                      {e.key}
+                    </Link>
                     {e.type === 'natural_duplicate' && e.detail?.heldBy ? (
                       <div className="detail">
                         “{text(e.detail.value)}” already belongs to key{' '}
-                        <Link href={storyHref({ ...e, keyId: null, key: heldKey(e.detail.heldBy) })}>
+                        <Link
+                          prefetch={false}
+                          href={storyHref({ ...e, keyId: null, key: heldKey(e.detail.heldBy) })}
+                        >
                           {heldKey(e.detail.heldBy)}
                         </Link>
                       </div>
                     ) : null}
                   </td>
-                  <td className="nowrap">{e.scope}</td>
-                  <td className="hide-narrow mono proc">{e.procedure}</td>
-                  <td className="hide-narrow">
+                  <td data-label="Caller" className="nowrap">
+                    {e.scope}
+                  </td>
+                  <td data-label="Procedure" className="mono proc">
+                    {e.procedure}
+                  </td>
+                  <td data-label="Answer">
                     {text(e.detail?.status)} {text(e.detail?.code)}
                   </td>
-                  <td className="hide-narrow mono">{e.requestId ?? '—'}</td>
+                  <td data-label="Request id" className="mono">
+                    {e.requestId ?? '—'}
+                  </td>
                 </tr>
               ))}
             </tbody>

@@ -1,50 +1,21 @@
-// A key's story (D2): what the caller sent (fingerprint, canonical request, secrets redacted), what was
+// A key's story (D2, D7, D8): the whole story in order, in words that match what each client got; what the caller sent (fingerprint, canonical request, secrets redacted), what was
 // answered (status and body), every replay, conflict, in-flight refusal, takeover and completion with its time
 // and request id, the difference between the original and each conflicting request, who holds the lease and
 // until when, and how long the key has left.
 import { mintKey } from '@idem/trpc/client';
 import Link from 'next/link';
-import type { EventView, StoryView } from '../lib/api';
-import { formatClock, formatDuration, formatTime } from '../lib/format';
+import type { StoryView } from '../lib/api';
+import { formatClock, formatTime } from '../lib/format';
 import type { Session } from '../lib/session';
+import { describeEvent, narrate } from '../lib/story';
 import { AutoRefresh } from './auto-refresh';
-import { EventBadge, ReleasedNotice, StateBadge, Time } from './bits';
+import { DecisionBadge, EventBadge, Payload, ReleasedNotice, StateBadge, Time } from './bits';
 import { Countdown } from './countdown';
 import { PayloadDiff } from './payload-diff';
 import { ReleaseButton } from './release-button';
+import { VoidButton } from './void-button';
 
-const text = (v: unknown) => (v === null || v === undefined ? '' : String(v));
-
-/** One line saying what an event meant. */
-function describe(e: EventView): string {
-  const d = e.detail ?? {};
-  switch (e.type) {
-    case 'begin':
-      return `Ran the procedure (${d.reason === 'new' ? 'new key' : text(d.reason).replace('_', ' ')}); lease taken by ${text(d.leaseOwner)}, fence ${text(d.fence)}.`;
-    case 'takeover':
-      return `The previous holder's lease had ended: ${text(d.leaseOwner)} took the key over (fence ${text(d.fence)}) and ran it again.`;
-    case 'complete':
-      return `Outcome stored: status ${text(d.status)}${d.ok === false ? ' (an error)' : ''}.`;
-    case 'replay':
-      return `Same key and payload: answered ${text(d.status)} from the stored outcome, without running${d.mismatch ? ' (payload differed; this policy replays anyway)' : ''}${d.waited ? ', after waiting for the first request' : ''}.`;
-    case 'conflict':
-      return `Same key, different payload: refused with ${text(d.status)} ${text(d.code)}. See the difference below.`;
-    case 'in_flight':
-      return `Refused while the first request was still running${d.waited ? ' (after waiting)' : ''}; told to retry after ${formatDuration(Number(d.retryAfterMs ?? 0))}.`;
-    case 'abandon':
-      return `The holder gave the key up without storing an outcome${d.reason ? ` (${text(d.reason)})` : ''}; a retry runs fresh.`;
-    case 'lease_lost':
-      return `A holder found its lease taken over (${text(d.reason)}); its outcome was refused.`;
-    case 'release':
-      return `Released by ${text(d.actor)} from the dashboard (was held by ${text(d.leaseOwner) || 'nobody'}, fence ${text(d.fence)}).`;
-    case 'natural_duplicate':
-      return `Refused as ${text(d.code)}: ${text(d.fields)} "${text(d.value)}" already belongs to the request under key ${text(d.heldBy)}.`;
-    case 'purge':
-      return `Expired keys purged: ${text(d.deleted)}.`;
-    default:
-      return '';
-  }
-}
+const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
 
 export function KeyStory({
   story,
@@ -62,8 +33,8 @@ export function KeyStory({
 }) {
   const r = story.record;
   const chronological = [...story.events].reverse();
-  const count = (type: string) => story.events.filter((e) => e.type === type).length;
-  const first = chronological.find((e) => e.type === 'begin' || e.type === 'takeover');
+  const { lines, counts } = narrate(story.events);
+  const requestsById = new Map(story.requests.filter((q) => q.requestId).map((q) => [q.requestId!, q]));
   const conflicts = chronological.filter((e) => e.type === 'conflict' && e.payload !== null);
   const held = r !== null && r.state !== 'completed' && r.state !== 'failed' && r.leaseOwner !== null;
   const leaseLive = held && r.leaseExpiresAt !== null && r.leaseExpiresAt > story.now;
@@ -73,53 +44,61 @@ export function KeyStory({
       <div className="page-head">
         <div>
           <p>
-            <Link href="/keys">← Keys</Link>
+            <Link prefetch={false} href="/keys">
+              ← Keys
+            </Link>
           </p>
           <h1 className="mono">{story.key}</h1>
           <p>
             {r ? <StateBadge state={r.state} /> : <span className="badge expired">No longer stored</span>}{' '}
-            caller <strong>{story.scope}</strong> · procedure <code>{story.procedure}</code>
+            caller <strong>{story.caller ?? story.scope}</strong> · procedure <code>{story.procedure}</code>
           </p>
         </div>
         <AutoRefresh seconds={5} />
       </div>
       <ReleasedNotice params={params} />
 
+      {params.voided ? (
+        <p className="notice ok" role="status">
+          Voided. The next request with this key runs fresh; the void and its reason are in the audit log.
+        </p>
+      ) : null}
+
       <section className="summary" aria-labelledby="summary-title">
-        <h2 id="summary-title" className="visually-hidden">
-          In short
-        </h2>
-        <strong>What happened:</strong>
-        <ul>
-          {first ? (
-            <li>
-              First run at {formatTime(first.at)} (request <code>{first.requestId ?? 'unknown'}</code>).
+        <h2 id="summary-title">What happened, in order</h2>
+        <ol className="story" data-testid="summary">
+          {lines.map((line) => (
+            <li key={`${line.at}-${line.requestId ?? line.text}`}>
+              <time dateTime={new Date(line.at).toISOString()}>{formatClock(line.at)}</time>{' '}
+              {line.requestId ? (
+                <>
+                  request{' '}
+                  {requestsById.has(line.requestId) ? (
+                    <Link href={`/requests/${requestsById.get(line.requestId)!.id}`} prefetch={false}>
+                      <code>{line.requestId}</code>
+                    </Link>
+                  ) : (
+                    <code>{line.requestId}</code>
+                  )}
+                  :{' '}
+                </>
+              ) : null}
+              {line.text}
             </li>
-          ) : null}
-          {r?.outcome ? (
-            <li>
-              Stored outcome: status <strong>{r.outcome.status}</strong>
-              {r.outcome.ok ? '' : ' (an error, replayed like a success)'}.
-            </li>
-          ) : r ? (
-            <li>No outcome yet: the key is in flight.</li>
-          ) : (
-            <li>The key is no longer stored (released, abandoned or purged); its events remain.</li>
-          )}
-          <li>
-            {count('replay')} replay{count('replay') === 1 ? '' : 's'}, {count('conflict')} conflict
-            {count('conflict') === 1 ? '' : 's'}, {count('in_flight')} in-flight refusal
-            {count('in_flight') === 1 ? '' : 's'}
-            {count('takeover') > 0 ? `, ${count('takeover')} lease takeover(s)` : ''}
-            {count('natural_duplicate') > 0 ? `, ${count('natural_duplicate')} natural duplicate(s)` : ''}.
-          </li>
-          {count('conflict') > 0 ? (
-            <li>
-              A conflict means the same key came back with a different request: it was refused, nothing ran
-              twice.
-            </li>
-          ) : null}
-        </ul>
+          ))}
+        </ol>
+        <p data-testid="summary-counts">
+          {plural(counts.runs, 'run')}
+          {counts.reruns > 0 ? ` (${plural(counts.reruns, 're-run')})` : ''},{' '}
+          {plural(counts.replays, 'replay')}, {plural(counts.conflicts, 'conflict')},{' '}
+          {plural(counts.inFlight, 'in-flight refusal')}
+          {counts.refused > 0 ? `, ${plural(counts.refused, 'other refusal')}` : ''}.{' '}
+          {r?.outcome
+            ? `Stored outcome: status ${r.outcome.status}${r.outcome.ok && r.outcome.status < 400 ? '' : ' (an error, replayed to every retry until the key expires or is voided)'}.`
+            : r
+              ? 'No outcome yet: the key is in flight.'
+              : 'The key is no longer stored (released, voided, abandoned or purged); its events remain.'}
+        </p>
       </section>
 
       <div className="grid two-col">
@@ -193,6 +172,23 @@ export function KeyStory({
               )}
             </div>
           ) : null}
+          {r !== null && r.state !== 'in_flight' ? (
+            <div style={{ marginTop: '1rem' }}>
+              {staff.role === 'admin' ? (
+                <VoidButton
+                  scope={story.scope}
+                  procedure={story.procedure}
+                  kind={story.kind}
+                  keyName={story.key}
+                  csrf={csrf}
+                  status={r.outcome?.status ?? null}
+                  operation={mintKey()}
+                />
+              ) : (
+                <p className="notice info">Only an admin can void this key; you are signed in read-only.</p>
+              )}
+            </div>
+          ) : null}
         </section>
 
         <section className="card" aria-labelledby="timeline-title">
@@ -212,7 +208,7 @@ export function KeyStory({
                   {r !== null && e.keyId !== null && e.keyId !== r.id ? (
                     <span className="when"> · earlier generation of this key</span>
                   ) : null}
-                  <div className="detail">{describe(e)}</div>
+                  <div className="detail">{describeEvent(e, story.events)}</div>
                   <div className="detail">
                     Request <code>{e.requestId ?? '—'}</code>
                   </div>
@@ -223,24 +219,72 @@ export function KeyStory({
         </section>
       </div>
 
+      <section className="card" aria-labelledby="clients-title">
+        <h2 id="clients-title">What each client got</h2>
+        {story.requests.length === 0 ? (
+          <p>
+            No request of this key is in the request log (it keeps 30 days; staff actions and older keys have
+            none).
+          </p>
+        ) : (
+          <div className="table-wrap">
+            <table className="responsive" data-testid="client-requests">
+              <caption className="visually-hidden">Requests under this key, newest first</caption>
+              <thead>
+                <tr>
+                  <th scope="col">When (UTC)</th>
+                  <th scope="col">Decision</th>
+                  <th scope="col">Status</th>
+                  <th scope="col">Request id</th>
+                  <th scope="col">Answer as sent</th>
+                </tr>
+              </thead>
+              <tbody>
+                {story.requests.map((q) => (
+                  <tr key={q.id} data-decision={q.decision}>
+                    <td data-label="When">
+                      <Time ms={q.at} short />
+                    </td>
+                    <td data-label="Decision">
+                      <DecisionBadge decision={q.decision} />
+                    </td>
+                    <td data-label="Status">{q.status ?? '—'}</td>
+                    <td data-label="Request id" className="mono key-cell">
+                      <Link href={`/requests/${q.id}`} prefetch={false}>
+                        {q.requestId ?? 'details'}
+                      </Link>
+                    </td>
+                    <td data-label="Answer" className="mono key-cell">
+                      {q.response?.body ? (
+                        <details>
+                          <summary>{q.response.bytes ?? q.response.body.length} bytes</summary>
+                          <Payload>{q.response.body}</Payload>
+                        </details>
+                      ) : (
+                        '—'
+                      )}
+                    </td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </div>
+        )}
+      </section>
+
       <div className="grid two-col">
         <section className="card" aria-labelledby="request-title">
           <h2 id="request-title">Request (canonical, secrets redacted)</h2>
-          {r?.request ? (
-            <pre className="payload" data-testid="request">
-              {r.request}
-            </pre>
-          ) : (
-            <p>Not kept.</p>
-          )}
+          {r?.request ? <Payload testId="request">{r.request}</Payload> : <p>Not kept.</p>}
         </section>
         <section className="card" aria-labelledby="outcome-title">
           <h2 id="outcome-title">Stored outcome{r?.outcome ? `: status ${r.outcome.status}` : ''}</h2>
+          <p className="detail">
+            As idem keeps it for replays; what each client got, byte for byte, is above.
+          </p>
           {r?.outcome ? (
             <>
-              <pre className="payload" data-testid="outcome">
-                {r.outcome.body}
-              </pre>
+              <Payload testId="outcome">{r.outcome.body}</Payload>
               {r.outcome.headers ? (
                 <p className="mono">Headers: {JSON.stringify(r.outcome.headers)}</p>
               ) : null}
@@ -269,7 +313,7 @@ export function KeyStory({
                   otherLabel={`Conflicting request ${i + 1}`}
                 />
               ) : (
-                <pre className="payload">{e.payload}</pre>
+                <Payload>{e.payload}</Payload>
               )}
             </div>
           ))

@@ -17,7 +17,7 @@ export function Nav({ items }: { items: readonly NavItem[] }) {
       <ul>
         {items.map((item) => (
           <li key={item.href}>
-            <Link href={item.href} aria-current={current(item.href) ? 'page' : undefined}>
+            <Link href={item.href} aria-current={current(item.href) ? 'page' : undefined} prefetch={false}>
               {item.label}
             </Link>
           </li>

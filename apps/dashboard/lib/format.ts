@@ -60,6 +60,50 @@ export const STATE_LABELS = {
   expired: 'Expired',
 } as const;
 
+/** What was decided for a request, as staff read it. */
+export const DECISION_LABELS: Record<string, string> = {
+  first_call: 'First call',
+  replay: 'Replay',
+  conflict: 'Conflict',
+  in_flight: 'In flight',
+  refused: 'Refused',
+  duplicate: 'Duplicate',
+  unprotected: 'No key',
+};
+
+/** One line on what a request's decision meant for the client. */
+export function decisionMeaning(decision: string, reason: string | null, status: number | null): string {
+  const answered = status === null ? '' : ` The client got ${status}.`;
+  switch (decision) {
+    case 'first_call':
+      return reason === 'lease_expired'
+        ? `Ran again: the previous holder's lease had ended, so this request took the key over.${answered}`
+        : reason === 'key_expired'
+          ? `Ran: the key had expired, so it counted as new.${answered}`
+          : reason === 'payload_changed'
+            ? `Ran again: the same natural id came with new data, and this policy updates.${answered}`
+            : `Ran: the first request under this key.${answered}`;
+    case 'replay':
+      return reason === 'payload_differed'
+        ? `Answered from the stored outcome: the natural id was known (its data differed; this policy answers the existing one).${answered}`
+        : `Answered from the stored outcome without running again (same key, same payload).${answered}`;
+    case 'conflict':
+      return `Refused: the key was already used with a different payload. Nothing ran.${answered}`;
+    case 'in_flight':
+      return reason === 'serialized'
+        ? `Refused after waiting its turn: the first request with this key had finished; duplicates are processed one after the other and refused.${answered}`
+        : `Refused: the first request with this key was still running. Nothing ran twice.${answered}`;
+    case 'refused':
+      return `Refused before any key was recorded: ${reason ?? 'a bad or missing key'}.${answered}`;
+    case 'duplicate':
+      return `Refused as a duplicate: another key already created this (${reason ?? 'unique value taken'}). Nothing ran.${answered}`;
+    case 'unprotected':
+      return `Ran without an idempotency key (this route allows that): a retry would run again.${answered}`;
+    default:
+      return answered.trim();
+  }
+}
+
 /** What each event type means, as staff read a timeline. */
 export const EVENT_LABELS: Record<string, string> = {
   begin: 'First call',
@@ -83,6 +127,20 @@ export function naturalKind(type: string, kind: string): string {
   if (kind === 'unique') return type === 'conflict' ? 'Unique value taken' : 'Unique value seen again';
   if (type === 'replay') return 'Recognised natural id';
   return 'Natural id with other data';
+}
+
+/** A window of time by name, for the overview and the views that count over a window. */
+export const WINDOWS = {
+  '1h': { label: 'Last hour', windowMs: 3_600_000, bucketMs: 300_000 },
+  '6h': { label: 'Last 6 hours', windowMs: 6 * 3_600_000, bucketMs: 900_000 },
+  '24h': { label: 'Last 24 hours', windowMs: 24 * 3_600_000, bucketMs: 3_600_000 },
+  '7d': { label: 'Last 7 days', windowMs: 7 * 24 * 3_600_000, bucketMs: 6 * 3_600_000 },
+} as const;
+export type WindowName = keyof typeof WINDOWS;
+
+/** The window a URL names (`?window=6h`), 24 hours by default. */
+export function windowOf(asked: unknown): WindowName {
+  return typeof asked === 'string' && asked in WINDOWS ? (asked as WindowName) : '24h';
 }
 
 /** A link to a key's story: by record id when the event names one, else by identity. */

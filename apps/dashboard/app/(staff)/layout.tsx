@@ -10,7 +10,9 @@ export default async function StaffLayout({ children }: { children: ReactNode })
   const staff = await requireStaff();
   const items: NavItem[] = [
     { href: '/', label: 'Overview' },
+    { href: '/requests', label: 'Requests' },
     { href: '/keys', label: 'Keys' },
+    { href: '/duplicates', label: 'Possible duplicates' },
     { href: '/conflicts', label: 'Conflicts' },
     { href: '/natural-duplicates', label: 'Natural duplicates' },
     ...(staff.role === 'admin' ? [{ href: '/actions', label: 'Actions' }] : []),
@@ -23,7 +25,7 @@ export default async function StaffLayout({ children }: { children: ReactNode })
       </a>
       <div className="shell">
         <header className="sidebar">
-          <Link className="brand" href="/">
+          <Link prefetch={false} className="brand" href="/">
             idem
             <small>idempotency keys</small>
           </Link>

@@ -5,7 +5,9 @@ export default function NotFound() {
     <div className="card">
       <h1>Not found</h1>
       <p>No key and no event is known under that name. It may have expired and been purged.</p>
-      <Link href="/keys">Search the keys</Link>
+      <Link prefetch={false} href="/keys">
+        Search the keys
+      </Link>
     </div>
   );
 }

@@ -27,7 +27,9 @@ export default async function ActionsPage({
           You are signed in as <strong>{staff.user}</strong> with the support role, which is read-only. Ask an
           admin to release a key or purge expired keys.
         </p>
-        <Link href="/keys">Back to the keys</Link>
+        <Link prefetch={false} href="/keys">
+          Back to the keys
+        </Link>
       </div>
     );
   }
@@ -83,7 +85,9 @@ export default async function ActionsPage({
                 {inFlight.items.map((k) => (
                   <tr key={k.id} data-key={k.key}>
                     <td className="key-cell mono">
-                      <Link href={`/keys/${k.id}`}>{k.key}</Link>
+                      <Link prefetch={false} href={`/keys/${k.id}`}>
+                        {k.key}
+                      </Link>
                       <div className="detail">{k.procedure}</div>
                     </td>
                     <td className="nowrap">{k.scope}</td>

@@ -1,6 +1,7 @@
 // Audit log (D5): every action staff took, newest first: who, with which role, what, on which key, when,
 // and the state before and after.
 import type { Metadata } from 'next';
+import Link from 'next/link';
 import { AutoRefresh } from '../../../components/auto-refresh';
 import { Empty, Pager, Time } from '../../../components/bits';
 import { adminApi } from '../../../lib/api';
@@ -10,8 +11,15 @@ export const metadata: Metadata = { title: 'Audit log' };
 
 const ACTIONS: Record<string, string> = {
   'key.release': 'Released a key',
+  'key.void': 'Voided a key',
   'keys.purge': 'Purged expired keys',
 };
+
+/** The key an entry acted on: its record id, kept in `before`. Its story outlives the record. */
+function keyIdOf(before: unknown): string | null {
+  const id = (before as { id?: unknown } | null)?.id;
+  return typeof id === 'string' ? id : null;
+}
 
 const json = (v: unknown) => (v === null ? '—' : JSON.stringify(v, null, 1).replace(/\n\s*/g, ' '));
 
@@ -39,12 +47,12 @@ export default async function AuditPage({
       {page.items.length === 0 ? (
         <div className="card">
           <Empty title="No actions yet.">
-            <p>Releasing a key or purging expired keys is recorded here.</p>
+            <p>Releasing or voiding a key and purging expired keys are recorded here.</p>
           </Empty>
         </div>
       ) : (
         <section className="table-wrap" aria-label="Audit log">
-          <table>
+          <table className="responsive">
             <thead>
               <tr>
                 <th scope="col">When (UTC)</th>
@@ -62,14 +70,27 @@ export default async function AuditPage({
             <tbody>
               {page.items.map((e) => (
                 <tr key={e.id} data-action={e.action}>
-                  <td>
+                  <td data-label="When">
                     <Time ms={e.at} short />
                   </td>
-                  <td className="nowrap">
+                  <td data-label="Who" className="nowrap">
                     {e.actor} <span className="badge role">{e.role}</span>
                   </td>
-                  <td>{ACTIONS[e.action] ?? e.action}</td>
-                  <td className="key-cell mono">{e.target ?? 'all expired keys'}</td>
+                  <td data-label="What">{ACTIONS[e.action] ?? e.action}</td>
+                  <td data-label="Target" className="key-cell mono">
+                    {e.target === null ? (
+                      'all expired keys'
+                    ) : keyIdOf(e.before) ? (
+                      <Link href={`/keys/${keyIdOf(e.before)}`} prefetch={false}>
+                        {e.target}
+                      </Link>
+                    ) : (
+                      e.target
+                    )}
+                    {e.action === 'key.void' && (e.after as { reason?: string } | null)?.reason ? (
+                      <div className="detail">Reason: {(e.after as { reason: string }).reason}</div>
+                    ) : null}
+                  </td>
                   <td className="hide-narrow mono">{json(e.before)}</td>
                   <td className="hide-narrow mono">{json(e.after)}</td>
                 </tr>

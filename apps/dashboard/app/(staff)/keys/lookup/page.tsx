@@ -6,7 +6,14 @@ import { KeyStory } from '../../../../components/key-story';
 import { storyOrNotFound } from '../../../../lib/api';
 import { csrfToken, requireStaff } from '../../../../lib/session';
 
-export const metadata: Metadata = { title: 'Key story' };
+export async function generateMetadata({
+  searchParams,
+}: {
+  searchParams: Promise<Record<string, string | string[] | undefined>>;
+}): Promise<Metadata> {
+  const key = (await searchParams).key;
+  return { title: typeof key === 'string' ? `Key ${key}` : 'Key story' };
+}
 
 export default async function KeyLookupPage({
   searchParams,
