@@ -70,6 +70,30 @@ describe('redaction', () => {
     });
   });
 
+  it('finds secrets in free text without mistaking identifiers and dates for them', () => {
+    const text = {
+      note: 'Paid with 4111 1111 1111 1111, refund to DE89 3704 0044 0532 0130 00, SSN 123-45-6789.',
+      iban: 'GB82WEST12345698765432',
+      auth: 'see Bearer abc.def-123456',
+    };
+    expect(defaultRedactor(text)).toEqual({
+      note: `Paid with ${REDACTED}, refund to ${REDACTED}, SSN ${REDACTED}.`,
+      iban: REDACTED,
+      auth: `see ${REDACTED}`,
+    });
+    // Few digits (ids, dates, prices) cannot be any of them: the value comes back untouched, not copied.
+    const plain = { sku: 'sku-000123', at: '2026-11-27T10:00:00Z', price: '10.99', plan: 'the basic plan' };
+    expect(defaultRedactor(plain)).toBe(plain);
+  });
+
+  it("copies a __proto__ field as data, never as the copy's prototype", () => {
+    const parsed = JSON.parse('{"password": "p", "__proto__": {"admin": true}}') as Record<string, unknown>;
+    const out = defaultRedactor(parsed) as Record<string, unknown>;
+    expect(Object.getPrototypeOf(out)).toBe(Object.prototype);
+    expect(Object.hasOwn(out, '__proto__')).toBe(true);
+    expect(out.password).toBe(REDACTED);
+  });
+
   it('leaves digit strings that are not card numbers alone', () => {
     expect(defaultRedactor({ order: '1234567890123' })).toEqual({ order: '1234567890123' });
   });

@@ -115,11 +115,25 @@ const FREE_TEXT: readonly { pattern: RegExp; check: (match: string) => boolean }
 // A whole value that is an authorization header's: `Bearer …`, `Basic …`.
 const CREDENTIAL = /^(?:bearer|basic)\s+\S+\s*$/i;
 
-// A quick test before the patterns run: free text without a digit run of three or an auth scheme has none.
-const MAYBE_SECRET = /\d{3}|\d[ -]\d|bearer|basic/i;
+const IBAN_START = /[A-Z]{2}\d{2}/;
+const AUTH_SCHEME = /bearer|basic/i;
+
+// A quick test before the patterns run, since every string of every logged request passes here: a card number has
+// 13 digits or more and a social security number 9; an IBAN starts with a country and two check digits; else only
+// an auth scheme can be a secret. Identifiers with a few digits (sku-000123, dates) skip the patterns.
+function maybeSecret(text: string): boolean {
+  let digits = 0;
+  for (let i = 0; i < text.length && digits < 9; i++) {
+    const c = text.charCodeAt(i);
+    if (c >= 48 && c <= 57) digits++;
+  }
+  if (digits >= 9) return true;
+  if (digits >= 2 && IBAN_START.test(text)) return true;
+  return AUTH_SCHEME.test(text);
+}
 
 function maskFreeText(text: string, mask: string): string {
-  if (!MAYBE_SECRET.test(text)) return text;
+  if (!maybeSecret(text)) return text;
   if (CREDENTIAL.test(text)) return mask;
   let out = text;
   for (const { pattern, check } of FREE_TEXT) {
@@ -131,6 +145,13 @@ function maskFreeText(text: string, mask: string): string {
 
 // A card number sent as a JSON number is masked under a card-ish name only: an amount may pass Luhn's check too.
 const CARD_FIELD = /card|^pan$/;
+
+// A field of that name on the copy: `__proto__` (JSON.parse makes it an own field) stays data, not a prototype.
+function own(target: Record<string, unknown>, name: string, value: unknown): void {
+  if (name === '__proto__')
+    Object.defineProperty(target, name, { value, enumerable: true, writable: true, configurable: true });
+  else target[name] = value;
+}
 
 function looksLikeCard(value: string): boolean {
   const digits = value.replace(/[ -]/g, '');
@@ -152,18 +173,24 @@ export function createRedactor(options: RedactorOptions = {}): Redactor {
   const mask = options.mask ?? REDACTED;
   const cards = options.cardNumbers ?? true;
   // Field names repeat from request to request: remember each verdict (bounded, so hostile names cannot grow it).
-  const verdicts = new Map<string, boolean>();
-  const isSecretField = (name: string): boolean => {
-    let secret = verdicts.get(name);
-    if (secret === undefined) {
+  // What a field's name says of its value (secret, card-ish, plain): names repeat from request to request, so each
+  // verdict is remembered (bounded, so hostile names cannot grow it).
+  const SECRET = 1;
+  const CARD = 2;
+  const PLAIN = 0;
+  const verdicts = new Map<string, number>();
+  const verdictOf = (name: string): number => {
+    let verdict = verdicts.get(name);
+    if (verdict === undefined) {
       const n = normalise(name);
-      secret = fragments.some((f) => n.includes(f));
-      if (verdicts.size < 10_000) verdicts.set(name, secret);
+      verdict = fragments.some((f) => n.includes(f)) ? SECRET : CARD_FIELD.test(n) ? CARD : PLAIN;
+      if (verdicts.size < 10_000) verdicts.set(name, verdict);
     }
-    return secret;
+    return verdict;
   };
   // Copy on write: a subtree with nothing to hide is returned as it is, so a payload without secrets costs a walk
-  // and no allocation, and the caller can tell (redacted === value) that nothing changed.
+  // and no allocation (every logged request is walked: no entry arrays either), and the caller can tell
+  // (redacted === value) that nothing changed.
   const walk = (value: unknown, depth: number): unknown => {
     if (typeof value === 'string') return cards ? maskFreeText(value, mask) : value;
     if (value === null || typeof value !== 'object' || depth > 64) return value;
@@ -177,21 +204,26 @@ export function createRedactor(options: RedactorOptions = {}): Redactor {
       }
       return copy ?? value;
     }
+    const object = value as Record<string, unknown>;
     let copy: Record<string, unknown> | null = null;
-    const entries = Object.entries(value);
-    for (let i = 0; i < entries.length; i++) {
-      const [name, inner] = entries[i]!;
+    for (const name in object) {
+      if (!Object.hasOwn(object, name)) continue;
+      const inner = object[name];
+      const verdict = verdictOf(name);
       const next =
-        isSecretField(name) && inner !== null && inner !== undefined
+        verdict === SECRET && inner !== null && inner !== undefined
           ? mask
-          : cards &&
-              typeof inner === 'number' &&
-              CARD_FIELD.test(normalise(name)) &&
-              looksLikeCard(String(inner))
+          : verdict === CARD && cards && typeof inner === 'number' && looksLikeCard(String(inner))
             ? mask
             : walk(inner, depth + 1);
-      if (next !== inner && copy === null) copy = Object.fromEntries(entries.slice(0, i));
-      if (copy !== null) copy[name] = next;
+      if (next !== inner && copy === null) {
+        copy = {};
+        for (const before in object) {
+          if (before === name) break;
+          if (Object.hasOwn(object, before)) own(copy, before, object[before]);
+        }
+      }
+      if (copy !== null) own(copy, name, next);
     }
     return copy ?? value;
   };

@@ -12,6 +12,12 @@ import { adminOf } from '@idem/core/admin';
 import { BATCH_KEYS_HEADER, REPLAYED_KEYS_HEADER } from '../src/protocol.ts';
 import { type App, type AppRouter, type Backend, postgresBackend, sqliteBackend, startApp } from './app.ts';
 
+/**
+ * How long a test polls for a request to reach the log. It is written after the client has its answer (when the
+ * door reports what it sent); on a loaded machine a flush and a search on PostgreSQL outlast vi.waitFor's 1 s.
+ */
+const LOGGED = { timeout: 15_000, interval: 50 };
+
 function client(app: App, headers: Record<string, string> = {}, batch = false) {
   const link = (batch ? httpBatchLink : httpLink)({ url: app.url, transformer: superjson, headers });
   return createTRPCClient<AppRouter>({ links: [link] });
@@ -269,7 +275,7 @@ for (const provider of ['sqlite', 'postgresql'] as const) {
         const page = await admin.searchRequests({ requestIds: ids, order: 'oldest' });
         expect(page.items).toHaveLength(4);
         return page.items;
-      });
+      }, LOGGED);
       expect(logged.map((r) => [r.requestId, r.decision, r.status])).toEqual([
         [ids[0], 'first_call', 201],
         [ids[1], 'replay', 201],
@@ -325,7 +331,7 @@ for (const provider of ['sqlite', 'postgresql'] as const) {
         const other = await admin.searchRequests({ text: keys[1] });
         expect([...page.items, ...other.items]).toHaveLength(2);
         return [...page.items, ...other.items];
-      });
+      }, LOGGED);
       expect(logged.map((r) => [r.key, r.decision])).toEqual([
         [keys[0], 'first_call'],
         [keys[1], 'first_call'],
