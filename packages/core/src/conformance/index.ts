@@ -2,7 +2,14 @@
 // Redis). A new store is done when `storeConformance('my-store', open)` is green. Test names carry the SPEC.md
 // behaviour they prove.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { adminOf, type IdempotencyAdmin, type KeyPage, type KeySearch, keyState } from '../admin.ts';
+import {
+  adminOf,
+  COUNT_LIMIT,
+  type IdempotencyAdmin,
+  type KeyPage,
+  type KeySearch,
+  keyState,
+} from '../admin.ts';
 import type { IdemEvent } from '../events.ts';
 import { fingerprint } from '../fingerprint.ts';
 import { idAt, idFloor, newId } from '../ids.ts';
@@ -916,6 +923,30 @@ export function adminConformance(name: string, open: () => Promise<ConformanceHa
           'shelfcycle.notes.create',
         ]),
       );
+    });
+
+    it('D1: a payload field on more requests than are counted exactly is "at least" that many, never exactly the limit, newest first', async () => {
+      const append = store.appendRequests?.bind(store);
+      if (append === undefined) throw new Error(`${name} keeps no request log`);
+      const now = await store.now();
+      const common = Array.from({ length: COUNT_LIMIT + 2 }, (_, i) =>
+        logged({ at: now - 100_000 + i, procedure: 'common', payload: { plan: 'basic' } }),
+      );
+      for (let i = 0; i < common.length; i += 1000) await append(common.slice(i, i + 1000));
+      const rare = logged({ at: now - 50, procedure: 'common', payload: { plan: 'rare' } });
+      await append([rare]);
+      const page = await admin.searchRequests({
+        fields: [{ name: 'plan', value: 'basic' }],
+        limit: 3,
+        count: true,
+      });
+      expect(page.total!.value).toBeGreaterThanOrEqual(COUNT_LIMIT);
+      expect(page.total).not.toEqual({ value: COUNT_LIMIT, relation: 'exact' });
+      if (page.total!.relation === 'exact') expect(page.total!.value).toBe(COUNT_LIMIT + 2);
+      expect(idsOf(page.items)).toEqual(idsOf(common.slice(-3).reverse()));
+      const found = await admin.searchRequests({ fields: [{ name: 'plan', value: 'rare' }], count: true });
+      expect(idsOf(found.items)).toEqual([rare.id]);
+      expect(found.total).toEqual({ value: 1, relation: 'exact' });
     });
 
     it('D1: keys are found by what a customer quotes (key, natural value, a request id through the request log, a part of the key), callers, procedures, status and payload field, and counted', async () => {

@@ -130,7 +130,7 @@ function requestConditions(
   c: Conditions,
   table: string,
   q: RequestSearch,
-  withCursor: boolean,
+  fieldMatches: readonly string[] | undefined,
 ): void {
   if (q.text !== undefined && q.text !== '') textConditionOfRequests(d, c, table, q.text, q.textMatch);
   if (q.scopes !== undefined) c.add(inList(c, 'scope', q.scopes));
@@ -140,13 +140,8 @@ function requestConditions(
   if (q.decisions !== undefined) c.add(inList(c, 'decision', q.decisions));
   if (q.statusFrom !== undefined) c.add(`status >= ${d.typed(c.param(q.statusFrom), 'int')}`);
   if (q.statusTo !== undefined) c.add(`status <= ${d.typed(c.param(q.statusTo), 'int')}`);
-  if (q.fields !== undefined && q.fields.length > 0) {
-    const terms = q.fields.map((f) => hasTerm(d, c, fieldTerm(f.name, f.value)));
-    // A common value (quantity = 1) matches many: the page's end of them, in its order, from its cursor.
-    const oldest = q.order === 'oldest';
-    if (withCursor && q.cursor !== undefined) terms.push(`id ${oldest ? '>' : '<'} ${c.param(q.cursor)}`);
-    c.add(narrowed(d, table, terms, oldest ? 'ASC' : 'DESC'));
-  }
+  if (fieldMatches !== undefined) c.add(`id = ANY(${c.param(fieldMatches)}::text[])`);
+  else for (const f of q.fields ?? []) c.add(hasTerm(d, c, fieldTerm(f.name, f.value)));
   if (q.id !== undefined) c.add(`id = ${c.param(q.id)}`);
   if (q.keyId !== undefined) c.add(narrowed(d, table, [`key_id = ${c.param(q.keyId)}`]));
   if (q.requestIds !== undefined) c.add(narrowed(d, table, [inList(c, 'request_id', q.requestIds)]));
@@ -181,18 +176,23 @@ function textConditionOfRequests(
   }
   // Each an index lookup of its own, gathered first (see narrowed()).
   const ids = either.map((where) => `SELECT id FROM ${table} WHERE ${where}`).join(' UNION ');
-  c.add(`id = ANY(ARRAY(SELECT id FROM (${ids}) AS found LIMIT ${COUNT_LIMIT}))`);
+  c.add(`id = ANY(ARRAY(SELECT id FROM (${ids}) AS found LIMIT ${GATHERED}))`);
 }
+
+/**
+ * How many ids a gathering subquery (below) reads at most: one more than is counted exactly, so a count over it
+ * still tells "more than COUNT_LIMIT" (the total then says "at least"; a page is drawn from those found).
+ */
+const GATHERED = COUNT_LIMIT + 1;
 
 /**
  * Rows that pass selective, indexed conditions (a request id, a payload field, a key). On PostgreSQL their ids are
  * gathered first and matched as an array the primary key answers: asked for the newest page, the planner would
  * otherwise walk the primary key backwards hoping to meet matches soon, a scan of the whole log when they are few.
  */
-function narrowed(d: Dialect, table: string, where: readonly string[], order?: 'ASC' | 'DESC'): string {
-  const sort = order === undefined ? '' : ` ORDER BY id ${order}`;
+function narrowed(d: Dialect, table: string, where: readonly string[]): string {
   return d.name === 'postgresql'
-    ? `id = ANY(ARRAY(SELECT id FROM ${table} WHERE ${where.join(' AND ')}${sort} LIMIT ${COUNT_LIMIT}))`
+    ? `id = ANY(ARRAY(SELECT id FROM ${table} WHERE ${where.join(' AND ')} LIMIT ${GATHERED}))`
     : where.join(' AND ');
 }
 
@@ -202,7 +202,7 @@ function narrowed(d: Dialect, table: string, where: readonly string[], order?: '
  */
 function containsKey(d: Dialect, c: Conditions, table: string, text: string): string {
   return d.name === 'postgresql'
-    ? `id = ANY(ARRAY(SELECT id FROM ${table} WHERE ${contains(d, c, '"key"', text)} LIMIT ${COUNT_LIMIT}))`
+    ? `id = ANY(ARRAY(SELECT id FROM ${table} WHERE ${contains(d, c, '"key"', text)} LIMIT ${GATHERED}))`
     : contains(d, c, '"key"', text);
 }
 
@@ -211,7 +211,7 @@ function containsKey(d: Dialect, c: Conditions, table: string, text: string): st
  * index lookup) and matched as an array, which the primary key answers directly, even inside an OR.
  */
 function keysFromRequests(d: Dialect, requests: string, where: string): string {
-  const ids = `SELECT key_id FROM ${requests} WHERE key_id IS NOT NULL AND ${where} LIMIT ${COUNT_LIMIT}`;
+  const ids = `SELECT key_id FROM ${requests} WHERE key_id IS NOT NULL AND ${where} LIMIT ${GATHERED}`;
   return d.name === 'postgresql' ? `id = ANY(ARRAY(${ids}))` : `id IN (${ids})`;
 }
 
@@ -276,6 +276,24 @@ export function createSqlAdmin(driver: SqlDriver<unknown>, t: Tables): Idempoten
    * How many rows match: counted up to COUNT_LIMIT (a bounded scan); beyond, PostgreSQL's planner estimate, or on
    * SQLite "at least".
    */
+  /**
+   * On PostgreSQL, the requests holding a search's payload fields, when they are few. The GIN index finds a rare
+   * value's rows at once, but asked for the newest page the planner walks the primary key backwards hoping to meet
+   * matches soon: a scan of the whole log for a value seen once. So the matches are read first, unordered and
+   * bounded; when there are more than COUNT_LIMIT the value is common, that walk meets matches soon, and the plain
+   * condition serves.
+   */
+  const fewWithFields = async (q: RequestSearch): Promise<string[] | undefined> => {
+    if (d.name !== 'postgresql' || q.fields === undefined || q.fields.length === 0) return undefined;
+    const f = new Conditions();
+    for (const field of q.fields) f.add(hasTerm(d, f, fieldTerm(field.name, field.value)));
+    const rows = await run<{ id: string }>(
+      `SELECT id FROM ${t.requests} ${f.text()} LIMIT ${COUNT_LIMIT + 1}`,
+      f.args,
+    );
+    return rows.length > COUNT_LIMIT ? undefined : rows.map((r) => r.id);
+  };
+
   const countOf = async (table: string, c: Conditions): Promise<Total> => {
     const args = [...c.args, COUNT_LIMIT + 1];
     const [row] = await run<{ n: number | bigint }>(
@@ -294,10 +312,11 @@ export function createSqlAdmin(driver: SqlDriver<unknown>, t: Tables): Idempoten
       const parsed = (typeof text === 'string' ? JSON.parse(text) : text) as [
         { Plan: { 'Plan Rows': number } },
       ];
-      return {
-        value: Math.max(Math.round(parsed[0].Plan['Plan Rows']), COUNT_LIMIT + 1),
-        relation: 'estimate',
-      };
+      const estimate = Math.round(parsed[0].Plan['Plan Rows']);
+      // An estimate below what was just counted is the planner's guess for gathered ids (see GATHERED): not one.
+      return estimate > COUNT_LIMIT
+        ? { value: estimate, relation: 'estimate' }
+        : { value: COUNT_LIMIT, relation: 'at_least' };
     } catch {
       return { value: COUNT_LIMIT, relation: 'at_least' };
     }
@@ -374,14 +393,15 @@ export function createSqlAdmin(driver: SqlDriver<unknown>, t: Tables): Idempoten
     },
 
     async searchRequests(q) {
+      const fieldMatches = await fewWithFields(q);
       let total: Total | null = null;
       if (q.count) {
         const counted = new Conditions();
-        requestConditions(d, counted, t.requests, q, false);
+        requestConditions(d, counted, t.requests, q, fieldMatches);
         total = await countOf(t.requests, counted);
       }
       const c = new Conditions();
-      requestConditions(d, c, t.requests, q, true);
+      requestConditions(d, c, t.requests, q, fieldMatches);
       const oldest = q.order === 'oldest';
       if (q.cursor !== undefined) c.add(`id ${oldest ? '>' : '<'} ${c.param(q.cursor)}`);
       const limit = pageSize(q.limit);
