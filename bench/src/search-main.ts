@@ -250,7 +250,8 @@ try {
     });
     console.log(`[bench:search] ${c.name}: median ${at(0.5).toFixed(1)} ms`);
   }
-  const server = (await database.pool.query<{ v: string }>('SHOW server_version')).rows[0]!.v;
+  const server = (await database.pool.query<{ v: string }>("SELECT current_setting('server_version') AS v"))
+    .rows[0]!.v;
   mkdirSync(out, { recursive: true });
   writeFileSync(
     join(out, 'search.json'),

@@ -135,37 +135,25 @@ export function filterParams(f: Filters): URLSearchParams {
   return q;
 }
 
-/** Whether any filter is set. */
-export const filtered = (f: Filters): boolean =>
-  [
-    f.q,
-    f.caller,
-    f.route,
-    f.decision,
-    f.status,
-    f.field,
-    f.state,
-    f.procedure,
-    f.naturalId,
-    f.from,
-    f.to,
-  ].some((v) => v !== '');
+/** The filters past the search box: the form shows them open when one is set. */
+const REFINEMENTS = [
+  'caller',
+  'route',
+  'decision',
+  'status',
+  'field',
+  'state',
+  'procedure',
+  'naturalId',
+  'from',
+  'to',
+] as const satisfies readonly (keyof Filters)[];
 
-/** Whether a filter past the search box is set: the form then shows them open. */
-export const refined = (f: Filters): boolean =>
-  [
-    f.match,
-    f.caller,
-    f.route,
-    f.decision,
-    f.status,
-    f.field,
-    f.state,
-    f.procedure,
-    f.naturalId,
-    f.from,
-    f.to,
-  ].some((v) => v !== '');
+/** Whether any filter is set. */
+export const filtered = (f: Filters): boolean => f.q !== '' || REFINEMENTS.some((name) => f[name] !== '');
+
+/** Whether a filter past the search box is set (how the box matches included): the form then shows them open. */
+export const refined = (f: Filters): boolean => f.match !== '' || REFINEMENTS.some((name) => f[name] !== '');
 
 /** A total as people read it: `12`, `≈ 1,200,000`, `10,000+`. */
 export function totalText(total: { value: number; relation: string } | null | undefined): string | null {

@@ -7,6 +7,7 @@ import { Empty, Pager, Time } from '../../../components/bits';
 import { adminApi } from '../../../lib/api';
 import { WINDOWS, type WindowName, windowOf } from '../../../lib/format';
 import { totalText } from '../../../lib/search';
+import { KeyCell, RequestIdCell } from '../../../components/request-cells';
 import { requireStaff } from '../../../lib/session';
 
 export const metadata: Metadata = { title: 'Conflicts' };
@@ -97,15 +98,7 @@ export default async function ConflictsPage({ searchParams }: { searchParams: Pr
                   <td data-label="When">
                     <Time ms={r.at} short />
                   </td>
-                  <td data-label="Key" className="key-cell mono">
-                    {r.keyId ? (
-                      <Link href={`/keys/${r.keyId}#conflicts`} prefetch={false}>
-                        {r.key}
-                      </Link>
-                    ) : (
-                      r.key
-                    )}
-                  </td>
+                  <KeyCell keyId={r.keyId} name={r.key} anchor="#conflicts" />
                   <td data-label="Caller">{r.caller ?? r.scope}</td>
                   <td data-label="Route" className="mono proc">
                     {r.route ?? r.procedure}
@@ -113,11 +106,7 @@ export default async function ConflictsPage({ searchParams }: { searchParams: Pr
                   <td data-label="Client got">
                     {r.status ?? '—'} {r.reason ?? ''}
                   </td>
-                  <td data-label="Request id" className="mono key-cell">
-                    <Link href={`/requests/${r.id}`} prefetch={false}>
-                      {r.requestId ?? 'details'}
-                    </Link>
-                  </td>
+                  <RequestIdCell id={r.id} requestId={r.requestId} />
                 </tr>
               ))}
             </tbody>

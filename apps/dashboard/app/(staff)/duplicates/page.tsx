@@ -8,6 +8,7 @@ import { AutoRefresh } from '../../../components/auto-refresh';
 import { DecisionBadge, Empty, Pager, Time } from '../../../components/bits';
 import { adminApi, type AdminOutputs } from '../../../lib/api';
 import { WINDOWS, type WindowName, windowOf } from '../../../lib/format';
+import { KeyCell, RequestIdCell } from '../../../components/request-cells';
 import { requireStaff } from '../../../lib/session';
 
 export const metadata: Metadata = { title: 'Possible duplicates' };
@@ -56,20 +57,8 @@ function GroupCard({ g }: { g: Group }) {
                   <DecisionBadge decision={m.decision} />
                 </td>
                 <td data-label="Status">{m.status ?? '—'}</td>
-                <td data-label="Key" className="key-cell mono">
-                  {m.keyId ? (
-                    <Link href={`/keys/${m.keyId}`} prefetch={false}>
-                      {m.key || '(no key)'}
-                    </Link>
-                  ) : (
-                    m.key || '(no key)'
-                  )}
-                </td>
-                <td data-label="Request id" className="key-cell mono">
-                  <Link href={`/requests/${m.id}`} prefetch={false}>
-                    {m.requestId ?? 'details'}
-                  </Link>
-                </td>
+                <KeyCell keyId={m.keyId} name={m.key} />
+                <RequestIdCell id={m.id} requestId={m.requestId} />
               </tr>
             ))}
           </tbody>

@@ -5,7 +5,7 @@ import type { Metadata } from 'next';
 import Link from 'next/link';
 import { AutoRefresh } from '../../../components/auto-refresh';
 import { Empty, Pager, StateBadge, Time } from '../../../components/bits';
-import { FocusResults } from '../../../components/focus-results';
+import { ResultsHead } from '../../../components/results-head';
 import { SearchForm } from '../../../components/search-form';
 import { adminApi } from '../../../lib/api';
 import { filterParams, filtered, keyInput, readFilters, totalText } from '../../../lib/search';
@@ -42,25 +42,14 @@ export default async function KeysPage({ searchParams }: { searchParams: Promise
       <SearchForm mode="keys" filters={f} directory={directory} />
 
       <section aria-labelledby="results-title">
-        <div className="results-head">
-          <h2 id="results-title" tabIndex={-1}>
-            {page.items.length === 0 ? 'No keys' : `${total} key${total === '1' ? '' : 's'}`}
-            {filtered(f) ? ' matching' : ''}
-            {page.matched === 'contains' ? (
-              <span className="hint"> (no exact match: keys containing it)</span>
-            ) : null}
-          </h2>
-          {page.items.length > 0 ? (
-            <a
-              className="button secondary"
-              href={`/api/export?kind=keys${shared ? `&${shared}` : ''}`}
-              download
-            >
-              Export CSV
-            </a>
-          ) : null}
-        </div>
-        <FocusResults targetId="results-title" when={filtered(f) ? shared : ''} />
+        <ResultsHead
+          kind="keys"
+          count={page.items.length === 0 ? null : total}
+          empty="No keys"
+          searched={filtered(f)}
+          contains={page.matched === 'contains'}
+          shared={shared}
+        />
         {page.items.length === 0 ? (
           <div className="card">
             <Empty title={filtered(f) ? 'No key matches these filters.' : 'No keys stored yet.'}>

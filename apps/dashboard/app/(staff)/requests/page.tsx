@@ -5,10 +5,11 @@ import type { Metadata } from 'next';
 import Link from 'next/link';
 import { AutoRefresh } from '../../../components/auto-refresh';
 import { DecisionBadge, Empty, Pager, Time } from '../../../components/bits';
-import { FocusResults } from '../../../components/focus-results';
+import { ResultsHead } from '../../../components/results-head';
 import { SearchForm } from '../../../components/search-form';
 import { adminApi } from '../../../lib/api';
 import { filterParams, filtered, readFilters, requestInput, totalText } from '../../../lib/search';
+import { KeyCell, RequestIdCell } from '../../../components/request-cells';
 import { requireStaff } from '../../../lib/session';
 
 export const metadata: Metadata = { title: 'Requests' };
@@ -45,25 +46,14 @@ export default async function RequestsPage({ searchParams }: { searchParams: Pro
       <SearchForm mode="requests" filters={f} directory={directory} />
 
       <section aria-labelledby="results-title">
-        <div className="results-head">
-          <h2 id="results-title" tabIndex={-1}>
-            {page.items.length === 0 ? 'No requests' : `${count} request${count === '1' ? '' : 's'}`}
-            {filtered(f) ? ' matching' : ''}
-            {page.matched === 'contains' ? (
-              <span className="hint"> (no exact match: keys containing it)</span>
-            ) : null}
-          </h2>
-          {page.items.length > 0 ? (
-            <a
-              className="button secondary"
-              href={`/api/export?kind=requests${shared ? `&${shared}` : ''}`}
-              download
-            >
-              Export CSV
-            </a>
-          ) : null}
-        </div>
-        <FocusResults targetId="results-title" when={filtered(f) ? shared : ''} />
+        <ResultsHead
+          kind="requests"
+          count={page.items.length === 0 ? null : count}
+          empty="No requests"
+          searched={filtered(f)}
+          contains={page.matched === 'contains'}
+          shared={shared}
+        />
         {page.resolved.procedures && page.resolved.procedures.length > 1 ? (
           <p className="detail">
             Route or procedure matched: {page.resolved.procedures.slice(1).join(', ') || 'none'}
@@ -113,20 +103,8 @@ export default async function RequestsPage({ searchParams }: { searchParams: Pro
                       {r.route ?? r.procedure}
                     </td>
                     <td data-label="Caller">{r.caller ?? r.scope}</td>
-                    <td data-label="Key" className="key-cell mono">
-                      {r.keyId ? (
-                        <Link href={`/keys/${r.keyId}`} prefetch={false}>
-                          {r.key || '(no key)'}
-                        </Link>
-                      ) : (
-                        r.key || '(no key)'
-                      )}
-                    </td>
-                    <td data-label="Request id" className="mono key-cell">
-                      <Link href={`/requests/${r.id}`} prefetch={false}>
-                        {r.requestId ?? 'details'}
-                      </Link>
-                    </td>
+                    <KeyCell keyId={r.keyId} name={r.key} />
+                    <RequestIdCell id={r.id} requestId={r.requestId} />
                   </tr>
                 ))}
               </tbody>
