@@ -47,6 +47,9 @@ export class EventBuffer<T = IdemEvent> {
       this.#queue.splice(0, dropped);
       this.#onError(new Error('event queue full'), dropped);
     }
+    // A write under way takes what arrives meanwhile when it ends (#drain): starting another flush per push would
+    // queue one waiter per event behind a slow store, each woken at every write, CPU that grows with the backlog.
+    if (this.#flushing !== null) return;
     if (this.#queue.length >= this.#maxBatch) void this.flush();
     else if (this.#timer === null) {
       this.#timer = setTimeout(() => void this.flush(), this.#flushMs);
@@ -63,19 +66,26 @@ export class EventBuffer<T = IdemEvent> {
     // One writer at a time keeps events in order; a flush during a flush waits for it, then writes the rest.
     while (this.#flushing !== null) await this.#flushing;
     if (this.#queue.length === 0) return;
-    const batch = this.#queue.splice(0, this.#queue.length);
-    this.#flushing = (async () => {
-      try {
-        for (let i = 0; i < batch.length; i += this.#maxBatch)
-          await this.#write(batch.slice(i, i + this.#maxBatch));
-      } catch (error) {
-        // Put the batch back so a store that comes back gets it; maxQueue bounds the memory this can take.
-        this.#queue.unshift(...batch);
-        this.#onError(error, 0);
-      } finally {
-        this.#flushing = null;
-      }
-    })();
+    this.#flushing = this.#drain();
     await this.#flushing;
+  }
+
+  /** Writes batches until the queue is empty, or puts a failed batch back and stops until the next flush. */
+  async #drain(): Promise<void> {
+    try {
+      while (this.#queue.length > 0) {
+        const batch = this.#queue.splice(0, this.#maxBatch);
+        try {
+          await this.#write(batch);
+        } catch (error) {
+          // Back at the front, so a store that comes back gets it; maxQueue bounds the memory this can take.
+          this.#queue.unshift(...batch);
+          this.#onError(error, 0);
+          return;
+        }
+      }
+    } finally {
+      this.#flushing = null;
+    }
   }
 }
