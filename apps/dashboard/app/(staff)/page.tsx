@@ -7,6 +7,7 @@ import { AutoRefresh } from '../../components/auto-refresh';
 import { type BarSeries, DecisionBars } from '../../components/decision-bars';
 import { adminApi } from '../../lib/api';
 import { formatRate, WINDOWS, type WindowName, windowOf } from '../../lib/format';
+import { WindowNav } from '../../components/window-nav';
 import { requireStaff } from '../../lib/session';
 
 export const metadata: Metadata = { title: 'Overview' };
@@ -51,19 +52,7 @@ export default async function OverviewPage({ searchParams }: { searchParams: Pro
           </p>
         </div>
         <div className="actions-row">
-          <nav aria-label="Time window" className="actions-row">
-            {(Object.keys(WINDOWS) as WindowName[]).map((w) => (
-              <Link
-                key={w}
-                href={`/?window=${w}`}
-                className={`button${w === name ? '' : ' secondary'}`}
-                aria-current={w === name ? 'true' : undefined}
-                prefetch={false}
-              >
-                {w}
-              </Link>
-            ))}
-          </nav>
+          <WindowNav base="/" current={name} />
           <AutoRefresh seconds={30} />
         </div>
       </div>

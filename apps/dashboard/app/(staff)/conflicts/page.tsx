@@ -1,13 +1,13 @@
 // Conflicts (D3): every request that reused a key with another payload, newest first, from the request log: the
 // same count the overview shows for the same window, each row with what its client got and a link to the story.
 import type { Metadata } from 'next';
-import Link from 'next/link';
 import { AutoRefresh } from '../../../components/auto-refresh';
 import { Empty, Pager, Time } from '../../../components/bits';
 import { adminApi } from '../../../lib/api';
 import { WINDOWS, type WindowName, windowOf } from '../../../lib/format';
 import { totalText } from '../../../lib/search';
 import { KeyCell, RequestIdCell } from '../../../components/request-cells';
+import { WindowNav } from '../../../components/window-nav';
 import { requireStaff } from '../../../lib/session';
 
 export const metadata: Metadata = { title: 'Conflicts' };
@@ -51,19 +51,7 @@ export default async function ConflictsPage({ searchParams }: { searchParams: Pr
           </p>
         </div>
         <div className="actions-row">
-          <nav aria-label="Time window" className="actions-row">
-            {(Object.keys(WINDOWS) as WindowName[]).map((w) => (
-              <Link
-                key={w}
-                href={`/conflicts?window=${w}`}
-                className={`button${w === name && msParam(params.from) === undefined ? '' : ' secondary'}`}
-                aria-current={w === name && msParam(params.from) === undefined ? 'true' : undefined}
-                prefetch={false}
-              >
-                {w}
-              </Link>
-            ))}
-          </nav>
+          <WindowNav base="/conflicts" current={msParam(params.from) === undefined ? name : null} />
           <AutoRefresh seconds={30} />
         </div>
       </div>

@@ -3,12 +3,12 @@
 // support decides whether the client minted a new key per retry. Natural ids seen again, and requests refused as
 // duplicates of another key's resource (N5), are listed below. Each request leads to what its client got.
 import type { Metadata } from 'next';
-import Link from 'next/link';
 import { AutoRefresh } from '../../../components/auto-refresh';
 import { DecisionBadge, Empty, Pager, Time } from '../../../components/bits';
 import { adminApi, type AdminOutputs } from '../../../lib/api';
 import { WINDOWS, type WindowName, windowOf } from '../../../lib/format';
 import { KeyCell, RequestIdCell } from '../../../components/request-cells';
+import { WindowNav } from '../../../components/window-nav';
 import { requireStaff } from '../../../lib/session';
 
 export const metadata: Metadata = { title: 'Possible duplicates' };
@@ -102,19 +102,7 @@ export default async function DuplicatesPage({
           </p>
         </div>
         <div className="actions-row">
-          <nav aria-label="Time window" className="actions-row">
-            {(Object.keys(WINDOWS) as WindowName[]).map((w) => (
-              <Link
-                key={w}
-                href={`/duplicates?window=${w}`}
-                className={`button${w === name ? '' : ' secondary'}`}
-                aria-current={w === name ? 'true' : undefined}
-                prefetch={false}
-              >
-                {w}
-              </Link>
-            ))}
-          </nav>
+          <WindowNav base="/duplicates" current={name} />
           <AutoRefresh seconds={30} />
         </div>
       </div>
