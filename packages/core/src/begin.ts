@@ -17,7 +17,8 @@ import type { Redactor } from './redact.ts';
 
 export interface BeginContext extends ExecutionContext {
   readonly events: EventLog;
-  readonly redact: Redactor;
+  /** Redacts a request's payload, once per payload (redactingOnce): the request log redacts the same one. */
+  readonly redactPayload: Redactor;
   readonly leaseOwner: string;
   readonly maxStoredPayloadBytes: number;
   /** An engine-wide lease that replaces every policy's (EngineOptions.leaseMs). */
@@ -89,7 +90,7 @@ export async function begin<Tx>(context: BeginContext, request: BeginRequest): P
   const ref: KeyRef = { scope: request.scope, procedure: request.procedure, kind, key: checked.key };
   let kept: string | null | undefined;
   const payloadText = (): string | null => {
-    kept ??= keptPayload(request.payload.value, fp, context.redact, context.maxStoredPayloadBytes);
+    kept ??= keptPayload(request.payload.value, fp, context.redactPayload, context.maxStoredPayloadBytes);
     return kept;
   };
   const input: BeginInput = {

@@ -6,7 +6,7 @@ import { IdemError } from './errors.ts';
 import { idFloor } from './ids.ts';
 import { pgStore } from './pg.ts';
 import { definePolicy, type PolicyOptions } from './policy.ts';
-import { REDACTED } from './redact.ts';
+import { defaultRedactor, REDACTED } from './redact.ts';
 import { createMemoryStore } from './stores/memory/store.ts';
 
 function setup(options: { clock?: () => number; renewLeases?: boolean } = {}) {
@@ -227,6 +227,37 @@ describe('engine', () => {
     expect(logged!.request!.bytes).toBeGreaterThan(40_000);
     expect(logged!.terms).toContain('order_id=ord_1');
     expect(logged!.terms.some((t) => t.includes('4242'))).toBe(false);
+  });
+
+  it('D7: a call’s payload is redacted once, for its key row and its logged request together', async () => {
+    const payload = { order_id: 'ord_1', password: 'hunter2', lines: [{ sku: 'a', qty: 1 }] };
+    let walks = 0;
+    // Counts the walks over this payload, or over a copy of it (a request body parsed back).
+    const redactor = (value: unknown): unknown => {
+      if (value !== null && typeof value === 'object' && 'order_id' in value) walks++;
+      return defaultRedactor(value);
+    };
+    const store = createMemoryStore();
+    const engine = createEngine({ store, renewLeases: false, redactor });
+    const run = execution(await engine.begin({ ...request({}, payload), payload: { value: payload } }));
+    await run.complete({ ok: true, status: 201, body: '{"id":"o1"}' });
+    engine.recordRequest({
+      scope: 'caller-a',
+      procedure: 'orders.create',
+      key: 'key-1',
+      keyId: run.record.id,
+      decision: 'first_call',
+      status: 201,
+      payload,
+      responseBody: '{"id":"o1"}',
+    });
+    await engine.flushEvents();
+    const [logged] = (await store.admin.searchRequests({ fields: [{ name: 'order_id', value: 'ord_1' }] }))
+      .items;
+    expect(walks).toBe(1);
+    expect(JSON.parse(logged!.request!.body!)).toEqual({ ...payload, password: REDACTED });
+    expect(logged!.request).toMatchObject({ redacted: true, bytes: JSON.stringify(payload).length });
+    expect((await store.get(run.ref))!.requestPayload).not.toContain('hunter2');
   });
 
   it('D6: an unprotected call can tell its fingerprint, equal to a keyed call of the same payload', async () => {

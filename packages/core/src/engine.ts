@@ -11,7 +11,7 @@ import { idAt, newId } from './ids.ts';
 import { Heartbeats } from './lease.ts';
 import { purgeEvents, purgeExpired, type PurgeOptions, type PurgeProgress } from './purge.ts';
 import type { KeyRecord } from './record.ts';
-import { defaultRedactor, type Redactor } from './redact.ts';
+import { defaultRedactor, type Redactor, redactingOnce } from './redact.ts';
 import { type LoggedRequest, loggedRequest, type RequestReport } from './requests.ts';
 import type { IdempotencyStore, KeyRef, TxOf } from './store.ts';
 import { EventBuffer } from './event-buffer.ts';
@@ -100,12 +100,13 @@ export function createEngine<S extends IdempotencyStore>(options: EngineOptions<
   // The store's clock minus this process's, as last read: requests are stamped with the store's time without asking
   // it again (a refusal, say, never reaches the store).
   const clock = { skew: 0 };
+  const redact = options.redactor ?? defaultRedactor;
   const context = {
     store,
     events,
     heartbeats,
     renewLeases: options.renewLeases ?? true,
-    redact: options.redactor ?? defaultRedactor,
+    redactPayload: redactingOnce(redact),
     leaseOwner: options.leaseOwner ?? `idem:${newId().slice(-12)}`,
     maxStoredPayloadBytes: options.maxStoredPayloadBytes ?? 16 * 1024,
     leaseMs: options.leaseMs,
@@ -157,7 +158,7 @@ export function createEngine<S extends IdempotencyStore>(options: EngineOptions<
           // Named by its time: a window of time is a range of ids (the log's primary key).
           id: idAt(at),
           at,
-          ...loggedRequest(report, context.redact, context.maxStoredPayloadBytes),
+          ...loggedRequest(report, redact, context.maxStoredPayloadBytes, context.redactPayload),
         });
       } catch (error) {
         console.error('[idem] could not record a request:', error);

@@ -107,6 +107,17 @@ describe('redaction', () => {
     });
   });
 
+  it('checks a value as JSON writes it (toJSON): secrets inside are masked, a clean Date stays as it is', () => {
+    const at = new Date('2026-12-07T00:00:00Z');
+    const card = { toJSON: () => ({ number: '4242 4242 4242 4242', password: 'hunter2' }) };
+    const written = JSON.stringify(defaultRedactor({ at, card }));
+    expect(written).not.toContain('4242');
+    expect(written).not.toContain('hunter2');
+    expect(JSON.parse(written).at).toBe('2026-12-07T00:00:00.000Z');
+    const clean = { at, note: 'plain' };
+    expect(defaultRedactor(clean)).toBe(clean);
+  });
+
   it('bounds text by UTF-8 bytes and says how much was cut', () => {
     expect(boundText('short', 10)).toBe('short');
     const cut = boundText('é'.repeat(100), 11);

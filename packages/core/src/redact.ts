@@ -204,6 +204,13 @@ export function createRedactor(options: RedactorOptions = {}): Redactor {
       }
       return copy ?? value;
     }
+    // What JSON would write of it (a Date's text, say) is what gets checked; it stays as it is when clean.
+    const toJSON = (value as { toJSON?: unknown }).toJSON;
+    if (typeof toJSON === 'function') {
+      const json: unknown = toJSON.call(value);
+      const next = json === value ? value : walk(json, depth + 1);
+      return next === json ? value : next;
+    }
     const object = value as Record<string, unknown>;
     let copy: Record<string, unknown> | null = null;
     for (const name in object) {
@@ -230,6 +237,22 @@ export function createRedactor(options: RedactorOptions = {}): Redactor {
   return (value) => walk(value, 0);
 }
 
+/**
+ * A redactor that redacts each object once: asked again for the same object, it answers what it made the first
+ * time. The engine redacts a request's payload for the key row and again for the request log; this makes the second
+ * free. Only for values nobody mutates in between (a request's parsed input): the answer is the first one.
+ */
+export function redactingOnce(redact: Redactor): Redactor {
+  const made = new WeakMap<object, unknown>();
+  return (value) => {
+    if (value === null || typeof value !== 'object') return redact(value);
+    if (made.has(value)) return made.get(value);
+    const redacted = redact(value);
+    made.set(value, redacted);
+    return redacted;
+  };
+}
+
 /** The redactor used when none is configured. */
 export const defaultRedactor: Redactor = createRedactor();
 
@@ -238,6 +261,8 @@ export const defaultRedactor: Redactor = createRedactor();
  * payloads bounded whatever a caller sends.
  */
 export function boundText(text: string, maxBytes: number): string {
+  // Every UTF-16 unit is at most 3 UTF-8 bytes: a text clearly within the bound is not counted.
+  if (text.length * 3 <= maxBytes) return text;
   const bytes = utf8Length(text);
   if (bytes <= maxBytes) return text;
   const encoded = encoder.encode(text);

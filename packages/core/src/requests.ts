@@ -5,6 +5,7 @@
 // made before answering, and a crash loses at most the last few milliseconds of the log, never a key.
 import type { KeyKind } from './record.ts';
 import { boundText, type Redactor } from './redact.ts';
+import { utf8Length } from './runtime/utf8.ts';
 
 /**
  * What happened to a request, as the client saw it: it ran (`first_call`, also after an expired key or a dead
@@ -103,6 +104,8 @@ export interface RequestReport {
 
 /** Terms kept per request at most, and the longest value a term keeps. */
 const MAX_TERMS = 64;
+/** Scalars the terms walk looks at, at most, whatever the payload's size. */
+const MAX_VISITED = 4 * MAX_TERMS;
 const MAX_TERM_VALUE = 200;
 const MAX_HEADER_VALUE = 1000;
 const MAX_HEADERS = 64;
@@ -145,13 +148,22 @@ export function searchTerms(payload: unknown, naturalId: string | null, mask = '
     for (const value of naturalId.split(' ')) if (value !== '') terms.add(naturalTerm(value));
   }
   // Every request pays for this walk (the request log): no entry arrays, and text is copied only to be cleaned.
-  const walk = (value: unknown, path: string, depth: number): void => {
-    if (terms.size >= MAX_TERMS || depth > 8 || value === null || value === undefined) return;
+  // Repeated values (a quantity in every line of an order) add nothing to the set but cost a term each: past a
+  // budget of scalars the walk stops, so a large payload costs no more than a small one. The items of an array
+  // share their fields' paths: each path and its cleaned `path=` prefix is built once per array, not per item.
+  let budget = MAX_VISITED;
+  type Paths = Map<string, { readonly path: string; readonly prefix: string }>;
+  const walk = (value: unknown, path: string, prefix: string, depth: number, paths: Paths | null): void => {
+    if (terms.size >= MAX_TERMS || budget <= 0 || depth > 8 || value === null || value === undefined) return;
     switch (typeof value) {
       case 'string':
+        budget--;
+        if (prefix !== '' && value !== mask) terms.add(prefix + clean(value.trim(), MAX_TERM_VALUE));
+        return;
       case 'number':
       case 'boolean':
-        if (path !== '' && value !== mask) terms.add(fieldTerm(path, String(value)));
+        budget--;
+        if (prefix !== '') terms.add(prefix + String(value));
         return;
       case 'object':
         break;
@@ -159,20 +171,29 @@ export function searchTerms(payload: unknown, naturalId: string | null, mask = '
         return;
     }
     if (Array.isArray(value)) {
-      for (let i = 0; i < value.length && terms.size < MAX_TERMS; i++) walk(value[i], path, depth + 1);
+      const shared: Paths = new Map();
+      for (let i = 0; i < value.length && terms.size < MAX_TERMS && budget > 0; i++)
+        walk(value[i], path, prefix, depth + 1, shared);
       return;
     }
     for (const name in value) {
-      if (terms.size >= MAX_TERMS) return;
-      if (Object.hasOwn(value, name))
-        walk((value as Record<string, unknown>)[name], path === '' ? name : `${path}.${name}`, depth + 1);
+      if (terms.size >= MAX_TERMS || budget <= 0) return;
+      if (!Object.hasOwn(value, name)) continue;
+      let child = paths?.get(name);
+      if (child === undefined) {
+        const childPath = path === '' ? name : `${path}.${name}`;
+        child = {
+          path: childPath,
+          prefix: childPath === '' ? '' : `${clean(childPath.trim(), MAX_TERM_VALUE)}=`,
+        };
+        paths?.set(name, child);
+      }
+      walk((value as Record<string, unknown>)[name], child.path, child.prefix, depth + 1, null);
     }
   };
-  walk(payload, '', 0);
+  walk(payload, '', '', 0, null);
   return terms.size > MAX_TERMS ? [...terms].slice(0, MAX_TERMS) : [...terms];
 }
-
-const encoder = new TextEncoder();
 
 /** Headers as kept: lower-case names, repeated values joined, secrets redacted, bounded. */
 function keptHeaders(
@@ -189,6 +210,11 @@ function keptHeaders(
   return redact(out) as Record<string, string>;
 }
 
+/** A text bounded to `maxBytes` UTF-8 bytes, given its length in bytes (counted once by the caller). */
+function bounded(text: string, bytes: number, maxBytes: number): string {
+  return bytes <= maxBytes ? text : boundText(text, maxBytes);
+}
+
 /**
  * A body as kept: as it travelled when there is nothing to hide (byte for byte), else its JSON with secrets
  * redacted; bounded in size either way. A body that is not JSON is kept only when the free-text patterns find
@@ -200,7 +226,7 @@ function keptBody(
   maxBytes: number,
 ): Pick<LoggedMessage, 'body' | 'bytes' | 'redacted'> {
   if (body === null || body === undefined) return { body: null, bytes: null, redacted: false };
-  const bytes = encoder.encode(body).byteLength;
+  const bytes = utf8Length(body);
   let text = body;
   let redacted = false;
   try {
@@ -217,28 +243,50 @@ function keptBody(
       redacted = true;
     }
   }
-  return { body: boundText(text, maxBytes), bytes, redacted };
+  return { body: redacted ? boundText(text, maxBytes) : bounded(text, bytes, maxBytes), bytes, redacted };
 }
 
-/** A report as the log keeps it (without id and time, which the engine adds). */
+/**
+ * A body rebuilt from the parsed payload, when the door kept no raw body (tRPC's own): the payload's JSON with the
+ * payload's redaction, which the caller has already made. Every logged call takes this path, so the payload is
+ * neither parsed back nor redacted a second time.
+ */
+function payloadBody(
+  payload: unknown,
+  redactedPayload: unknown,
+  maxBytes: number,
+): Pick<LoggedMessage, 'body' | 'bytes' | 'redacted'> {
+  const text = JSON.stringify(payload ?? null) ?? 'null';
+  const bytes = utf8Length(text);
+  if (redactedPayload === payload) return { body: bounded(text, bytes, maxBytes), bytes, redacted: false };
+  return {
+    body: boundText(JSON.stringify(redactedPayload ?? null) ?? 'null', maxBytes),
+    bytes,
+    redacted: true,
+  };
+}
+
+/**
+ * A report as the log keeps it (without id and time, which the engine adds). `redactPayload` redacts the payload
+ * (default `redact`): the engine passes one that remembers what it made of the same payload for the key row.
+ */
 export function loggedRequest(
   report: RequestReport,
   redact: Redactor,
   maxBytes: number,
+  redactPayload: Redactor = redact,
 ): Omit<LoggedRequest, 'id' | 'at'> {
   let payload: unknown = report.payload;
   try {
-    payload = payload === undefined ? undefined : redact(payload);
+    payload = payload === undefined ? undefined : redactPayload(payload);
   } catch {
     payload = undefined;
   }
-  const requestBody =
-    report.requestBody ??
-    (report.payload === undefined ? null : (JSON.stringify(report.payload ?? null) ?? null));
-  const request: LoggedMessage = {
-    headers: keptHeaders(report.requestHeaders, redact),
-    ...keptBody(requestBody, redact, maxBytes),
-  };
+  const body =
+    typeof report.requestBody === 'string' || report.payload === undefined
+      ? keptBody(report.requestBody, redact, maxBytes)
+      : payloadBody(report.payload, payload, maxBytes);
+  const request: LoggedMessage = { headers: keptHeaders(report.requestHeaders, redact), ...body };
   const response: LoggedMessage | null =
     report.responseBody === undefined && report.responseHeaders === undefined
       ? null
