@@ -2,7 +2,7 @@
 // request). Node tells repeated headers apart (rawHeaders), and cuts a request's headers at the server's
 // maxHeadersCount (1000 by default): a request that reaches the limit may have lost its key header.
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { createExchange, type HttpExchange, requestIdOf } from '../server/exchange.ts';
+import { type ClientFacts, createExchange, type HttpExchange, requestIdOf } from '../server/exchange.ts';
 
 const DEFAULT_MAX_HEADERS = 1000;
 /** Bytes of a response body kept for the request log (the engine bounds what it stores further). */
@@ -46,6 +46,19 @@ function captureResponse(res: ServerResponse, exchange: HttpExchange): void {
       body: Buffer.concat(chunks).toString('utf8'),
     });
   });
+}
+
+/** Where the request came in and from whom (the user agent is read by createExchange). */
+function clientFacts(req: IncomingMessage): ClientFacts {
+  const client: { method?: string; route?: string; address?: string } = {};
+  if (req.method) client.method = req.method;
+  if (req.url) {
+    const query = req.url.indexOf('?');
+    client.route = (query === -1 ? req.url : req.url.slice(0, query)).slice(0, 500);
+  }
+  const address = req.socket?.remoteAddress;
+  if (address) client.address = address;
+  return client;
 }
 
 function headersTruncated(req: IncomingMessage): boolean {
@@ -97,11 +110,7 @@ export function nodeExchange(
     rawHeaders: req.rawHeaders,
     setHeader,
     headersTruncated: headersTruncated(req),
-    client: {
-      ...(req.method ? { method: req.method } : {}),
-      ...(req.url ? { route: req.url.split('?')[0]!.slice(0, 500) } : {}),
-      ...(req.socket?.remoteAddress ? { address: req.socket.remoteAddress } : {}),
-    },
+    client: clientFacts(req),
     reportsResponse: capture !== undefined,
     ...rest,
   });

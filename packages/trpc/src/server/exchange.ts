@@ -84,6 +84,13 @@ export function requestIdOf(header: string | undefined): string {
   return header !== undefined && TRACE_ID.test(header) ? header : globalThis.crypto.randomUUID();
 }
 
+/** The client facts the door gave, with the user agent from the headers when the door did not name it. */
+function clientOf(given: ClientFacts | undefined, read: (name: string) => string | undefined): ClientFacts {
+  if (given?.userAgent !== undefined) return given;
+  const userAgent = read('user-agent');
+  return userAgent === undefined ? (given ?? {}) : { ...given, userAgent: userAgent.slice(0, 300) };
+}
+
 /**
  * Builds an exchange from headers and a header setter: the shared core of every adapter helper.
  *
@@ -131,12 +138,7 @@ export function createExchange(init: ExchangeInit): HttpExchange {
     rawBody: init.rawBody,
     isBatch: init.isBatch ?? false,
     headersTruncated: init.headersTruncated ?? false,
-    client: {
-      ...init.client,
-      ...(init.client?.userAgent === undefined && read('user-agent') !== undefined
-        ? { userAgent: read('user-agent')!.slice(0, 300) }
-        : {}),
-    },
+    client: clientOf(init.client, read),
     requestHeaders: allHeaders,
     receivedAt: Date.now(),
     reportsResponse: init.reportsResponse ?? false,
