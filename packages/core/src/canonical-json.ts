@@ -84,13 +84,30 @@ function sortedCopy(value: unknown): unknown {
     return copy;
   }
   if (typeof (value as { toJSON?: unknown }).toJSON === 'function') throw NOT_COPYABLE;
-  const keys = Object.keys(value).sort();
+  const keys = sortedKeys(Object.keys(value));
   const copy: Record<string, unknown> = {};
   for (const key of keys) {
     if (key === '__proto__' || INTEGER_LIKE.test(key)) throw NOT_COPYABLE;
     copy[key] = sortedCopy((value as Record<string, unknown>)[key]);
   }
   return copy;
+}
+
+// Array.prototype.sort copies into a buffer of its own on every call: sorting an order's few keys that way was the
+// largest single allocation of a first call (11 KB of the 49 KB at 1 KB, sampled). Objects have few keys, so an
+// insertion sort in place (by UTF-16 code units, as sort() compares strings) allocates nothing and is no slower.
+function sortedKeys(keys: string[]): string[] {
+  if (keys.length > 32) return keys.sort();
+  for (let i = 1; i < keys.length; i++) {
+    const key = keys[i]!;
+    let j = i - 1;
+    while (j >= 0 && keys[j]! > key) {
+      keys[j + 1] = keys[j]!;
+      j--;
+    }
+    keys[j + 1] = key;
+  }
+  return keys;
 }
 
 function sortedText(value: unknown): string {
