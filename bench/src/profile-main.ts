@@ -7,7 +7,8 @@
 //
 //   npm run bench:profile                     about 1.5 minutes; writes to bench/results/
 //   npm run bench:profile -- --quick          short, to a temporary folder (the smoke test runs this)
-//   options: --seconds S  --warmup S  --connections C  --only REGEX  --out DIR  --keep (the .cpuprofile files too)
+//   options: --seconds S  --warmup S  --connections C  --kb KB (payload size, default 1)  --only REGEX  --out DIR
+//            --keep (the .cpuprofile files too)
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -33,6 +34,7 @@ const { values: args } = parseArgs({
     seconds: { type: 'string' },
     warmup: { type: 'string' },
     connections: { type: 'string' },
+    kb: { type: 'string' },
     only: { type: 'string' },
     out: { type: 'string' },
     keep: { type: 'boolean', default: false },
@@ -42,6 +44,7 @@ const quick = args.quick ?? false;
 const seconds = Number(args.seconds ?? (quick ? 1 : 8));
 const warmup = Number(args.warmup ?? (quick ? 0.5 : 4));
 const connections = Number(args.connections ?? 100);
+const kb = Number(args.kb ?? 1);
 const out =
   args.out ??
   (quick
@@ -69,7 +72,7 @@ const sqliteDatabase = await createTestSqlite();
 const scratch = mkdtempSync(join(tmpdir(), 'idem-cpuprofile-'));
 mkdirSync(out, { recursive: true });
 
-const body = JSON.stringify(payloadOf(1024));
+const body = JSON.stringify(payloadOf(kb * 1024));
 interface Profiled {
   readonly layer: Layer;
   readonly label: string;
@@ -140,7 +143,7 @@ const lines = [
   '',
   `- date: ${info.date}; commit \`${info.commit}\`${info.dirty ? ' (with uncommitted changes)' : ''}`,
   `- machine: ${info.machine.cpu}, ${info.machine.cores} cores; load average at start ${info.machine.loadAverageAtStart.join(' / ')}; Node ${info.node}`,
-  `- method: \`npm run bench:profile\`: the bench server under V8's CPU profiler (200 µs sampling), ${seconds} s of the insert's first call (a fresh key per request, 1 KB, ${connections} connections) per store after ${warmup} s of warm-up; samples over the calls the server answered in that time. The profiler adds its own cost: read the shares, not the absolute µs.`,
+  `- method: \`npm run bench:profile\`: the bench server under V8's CPU profiler (200 µs sampling), ${seconds} s of the insert's first call (a fresh key per request, ${kb} KB, ${connections} connections) per store after ${warmup} s of warm-up; samples over the calls the server answered in that time. The profiler adds its own cost: read the shares, not the absolute µs.`,
   '',
   '| arm | flame graph | calls | CPU µs per call | ' +
     (Object.keys(CATEGORY_LABELS) as Category[]).map((c) => CATEGORY_LABELS[c]).join(' | ') +
@@ -154,7 +157,7 @@ for (const p of profiled) {
     join(out, svg),
     renderFlameGraph(p.profile, {
       title: `idem bench: first call, ${p.label}`,
-      subtitle: `${date}, commit ${commit}, ${connections} connections, 1 KB insert`,
+      subtitle: `${date}, commit ${commit}, ${connections} connections, ${kb} KB insert`,
       requests: p.requests,
     }),
   );
