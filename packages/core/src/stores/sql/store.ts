@@ -48,6 +48,9 @@ export interface SqlStoreOptions<Tx> {
 /** All statements, compiled once per store. */
 function statements(d: Dialect, t: Tables) {
   const cols = keyColumns(d);
+  // A fresh claim's row holds what the statement was just given: its payload (up to 16 KiB) is not sent back, and
+  // the caller puts the one it has in the record.
+  const claimedCols = cols.replace('request_payload', `${d.typed('NULL', 'text')} AS request_payload`);
   const identity = 'scope = $1 AND "procedure" = $2 AND kind = $3 AND "key" = $4';
   // $1 scope, $2 procedure, $3 kind, $4 key, $5 id, $6 policy, $7 fingerprint, $8 alg, $9 request id,
   // $10 payload, $11 natural id, $12 lease owner, $13 lease ms, $14 ttl ms (null: never expires)
@@ -61,11 +64,11 @@ function statements(d: Dialect, t: Tables) {
   return {
     // PostgreSQL: claim or read the existing row in one round trip. If the conflicting row was committed after
     // this statement's snapshot, neither branch returns it and the caller simply runs the statement again.
-    claimOrRead: c(`WITH ins AS (${insert} RETURNING ${cols})
+    claimOrRead: c(`WITH ins AS (${insert} RETURNING ${claimedCols})
       SELECT true AS claimed, ins.* FROM ins
       UNION ALL
       SELECT false AS claimed, ${cols} FROM ${t.keys} WHERE ${identity} AND NOT EXISTS (SELECT 1 FROM ins)`),
-    claim: c(`${insert} RETURNING ${cols}`),
+    claim: c(`${insert} RETURNING ${claimedCols}`),
     read: c(`SELECT ${cols} FROM ${t.keys} WHERE ${identity}`),
     // Takeover: CAS on the fence, re-checking with the database's clock that the reducer's reason still holds.
     // $1 id, $2 fence, $3 policy, $4 fingerprint, $5 alg, $6 request id, $7 payload, $8 natural id,
@@ -84,12 +87,13 @@ function statements(d: Dialect, t: Tables) {
         OR (${d.typed('$12', 'text')} = 'lease_expired' AND lease_expires_at <= ${d.now})
         OR (${d.typed('$12', 'text')} = 'payload_changed'))
       RETURNING ${cols}`),
-    // $1 id, $2 fence, $3 ok, $4 status, $5 body, $6 headers
+    // $1 id, $2 fence, $3 ok, $4 status, $5 body, $6 headers. Only the clock comes back: nobody reads the completed
+    // row, and sending back the payload and the outcome just written cost a copy of both on every first call.
     complete: c(`UPDATE ${t.keys} SET status = 'completed', outcome_ok = ${d.typed('$3', 'bool')},
         outcome_status = ${d.typed('$4', 'int')}, outcome_body = $5, outcome_headers = $6,
         completed_at = ${d.now}, updated_at = ${d.now}, lease_owner = NULL, lease_expires_at = NULL
       WHERE id = $1 AND fence = ${d.typed('$2', 'int')} AND status = 'in_flight'
-      RETURNING ${cols}`),
+      RETURNING ${d.nowMs} AS db_now`),
     abandon:
       c(`DELETE FROM ${t.keys} WHERE id = $1 AND fence = ${d.typed('$2', 'int')} AND status = 'in_flight'
       RETURNING ${d.nowMs} AS db_now`),
@@ -194,10 +198,11 @@ export function createSqlStore<Tx>(options: SqlStoreOptions<Tx>): TransactionalS
           if (row === undefined) return null;
         }
         const now = num(row.db_now);
-        const record = toRecord(row);
         if (row.claimed !== undefined && Number(row.claimed) === 1) {
+          const record = { ...toRecord(row), requestPayload: input.requestPayload };
           return { answer: { kind: 'execute', reason: 'new', record }, now };
         }
+        const record = toRecord(row);
         const { answer } = reduceKey(record, { type: 'begin', now, id: record.id, input });
         if (answer.kind !== 'execute') return { answer, now };
         const taken = await takeover(on, input, record, answer);
@@ -213,20 +218,15 @@ export function createSqlStore<Tx>(options: SqlStoreOptions<Tx>): TransactionalS
   }
 
   async function fenced(
-    what: 'complete' | 'abandon',
     ref: FenceRef,
-    run: (on: SqlRunner) => Promise<Row | { db_now: number | bigint } | undefined>,
+    run: (on: SqlRunner) => Promise<{ db_now: number | bigint } | undefined>,
     opts: SettleOptions<Tx> | undefined,
   ): Promise<FenceResult> {
     const body = async (on: SqlRunner): Promise<FenceResult> => {
       const row = await run(on);
       if (row === undefined) return why(on, ref);
       if (opts?.notify) await notifyOthers(on, ref);
-      return {
-        ok: true,
-        record: what === 'complete' ? toRecord(row as Row) : undefined,
-        now: num(row.db_now),
-      };
+      return { ok: true, record: undefined, now: num(row.db_now) };
     };
     const result =
       opts?.tx !== undefined ? await body(driver.within(opts.tx)) : await driver.atomically(body);
@@ -253,11 +253,10 @@ export function createSqlStore<Tx>(options: SqlStoreOptions<Tx>): TransactionalS
     isTransientError: (error) => driver.isTransientError(error),
     complete(ref, outcome, opts) {
       return fenced(
-        'complete',
         ref,
         async (on) =>
           (
-            await query<Row>(
+            await query<{ db_now: number }>(
               on,
               s.complete,
               ref.id,
@@ -273,7 +272,6 @@ export function createSqlStore<Tx>(options: SqlStoreOptions<Tx>): TransactionalS
     },
     abandon(ref, opts) {
       return fenced(
-        'abandon',
         ref,
         async (on) => (await query<{ db_now: number }>(on, s.abandon, ref.id, ref.fence))[0],
         opts,
