@@ -13,8 +13,8 @@ const url = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 const runPrefix = `{idem-test-${newId()}}`;
 const connections: Redis[] = [];
 
-function connect(): Redis {
-  const redis = new Redis(url, { lazyConnect: false, maxRetriesPerRequest: 2 });
+function connect(options: { enableAutoPipelining?: boolean } = {}): Redis {
+  const redis = new Redis(url, { lazyConnect: false, maxRetriesPerRequest: 2, ...options });
   connections.push(redis);
   return redis;
 }
@@ -44,6 +44,12 @@ const openStore = async () => {
 };
 storeConformance('redis', openStore);
 adminConformance('redis', openStore);
+// What the README recommends under load: commands of one tick share a write (its subscriber duplicates the option).
+storeConformance('redis, auto-pipelining', async () => {
+  const client = connect({ enableAutoPipelining: true });
+  const store = createRedisStore({ client, prefix: `${runPrefix.slice(0, -1)}:${++suite}}` });
+  return { store, close: () => store.close() };
+});
 
 function input(key: string, leaseMs = 60_000, ttlMs: number | null = 60_000): BeginInput {
   return {

@@ -138,9 +138,13 @@ function requestFields(input: BeginInput): string[] {
 }
 
 /**
+ * Give it a client with `enableAutoPipelining: true`: the commands of many requests in one tick then share one
+ * write to the socket (node-redis does that by default). In the bench, without it idem on Redis served 687 req/s
+ * against 1,026 with it: each command's own write cost more than the rest of idem.
+ *
  * @example
  * import Redis from 'ioredis';
- * const store = createRedisStore({ client: new Redis(process.env.REDIS_URL) });
+ * const store = createRedisStore({ client: new Redis(process.env.REDIS_URL, { enableAutoPipelining: true }) });
  * const engine = createEngine({ store });
  */
 export function createRedisStore(options: RedisStoreOptions): IdempotencyStore & AdminCapable {
