@@ -7,7 +7,8 @@
 //
 //   npm run bench:profile                     about 1.5 minutes; writes to bench/results/
 //   npm run bench:profile -- --quick          short, to a temporary folder (the smoke test runs this)
-//   options: --seconds S  --warmup S  --connections C  --kb KB (payload size, default 1)  --only REGEX  --out DIR
+//   options: --seconds S  --warmup S  --connections C  --kb KB (payload size, default 1)  --replay (replays
+//            of one key instead of first calls)  --only REGEX  --out DIR
 //            --keep (the .cpuprofile files too)
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -35,6 +36,7 @@ const { values: args } = parseArgs({
     warmup: { type: 'string' },
     connections: { type: 'string' },
     kb: { type: 'string' },
+    replay: { type: 'boolean', default: false },
     only: { type: 'string' },
     out: { type: 'string' },
     keep: { type: 'boolean', default: false },
@@ -45,6 +47,8 @@ const seconds = Number(args.seconds ?? (quick ? 1 : 8));
 const warmup = Number(args.warmup ?? (quick ? 0.5 : 4));
 const connections = Number(args.connections ?? 100);
 const kb = Number(args.kb ?? 1);
+// --replay: every call replays one key (its first call made in the warm-up) instead of claiming a fresh one.
+const replay = args.replay ?? false;
 const out =
   args.out ??
   (quick
@@ -98,12 +102,14 @@ try {
       headers: {
         'content-type': 'application/json',
         'x-bench-run': tag,
-        ...(layer === 'none' ? {} : { 'idempotency-key': `profile-[<id>]` }),
+        ...(layer === 'none'
+          ? {}
+          : { 'idempotency-key': replay ? `profile-replay-${layer}` : `profile-[<id>]` }),
       },
       body,
       connections,
       seconds: s,
-      freshKeys: layer !== 'none',
+      freshKeys: layer !== 'none' && !replay,
     });
     await load.run(job(`profile-warmup-${layer}`, warmup));
     await control(server.url, 'settle');
@@ -115,7 +121,8 @@ try {
     await control(server.url, `profile/stop?file=${encodeURIComponent(file)}`, 'POST');
     const counts = await control<Record<string, WorkCount>>(server.url, 'counts');
     const answered = counts[tag]?.ok ?? 0;
-    if (answered === 0 || (counts[tag]?.rows ?? 0) !== answered)
+    const rowsExpected = replay && layer !== 'none' ? 0 : answered;
+    if (answered === 0 || (counts[tag]?.rows ?? 0) !== rowsExpected)
       throw new Error(
         `${layer}: ${answered} calls answered, ${counts[tag]?.rows ?? 0} rows written; counts ${JSON.stringify(counts[tag])}`,
       );
@@ -139,11 +146,11 @@ try {
 const date = info.date.slice(0, 10);
 const commit = info.commit.slice(0, 7);
 const lines = [
-  `# Where a first call's CPU goes${quick ? ' — QUICK SMOKE RUN (not for the README)' : ''}`,
+  `# Where ${replay ? "a replay's" : "a first call's"} CPU goes${quick ? ' — QUICK SMOKE RUN (not for the README)' : ''}`,
   '',
   `- date: ${info.date}; commit \`${info.commit}\`${info.dirty ? ' (with uncommitted changes)' : ''}`,
   `- machine: ${info.machine.cpu}, ${info.machine.cores} cores; load average at start ${info.machine.loadAverageAtStart.join(' / ')}; Node ${info.node}`,
-  `- method: \`npm run bench:profile\`: the bench server under V8's CPU profiler (200 µs sampling), ${seconds} s of the insert's first call (a fresh key per request, ${kb} KB, ${connections} connections) per store after ${warmup} s of warm-up; samples over the calls the server answered in that time. The profiler adds its own cost: read the shares, not the absolute µs.`,
+  `- method: \`npm run bench:profile\`: the bench server under V8's CPU profiler (200 µs sampling), ${seconds} s of the insert's ${replay ? 'replay (one key, claimed in the warm-up' : 'first call (a fresh key per request'}, ${kb} KB, ${connections} connections) per store after ${warmup} s of warm-up; samples over the calls the server answered in that time. The profiler adds its own cost: read the shares, not the absolute µs.`,
   '',
   '| arm | flame graph | calls | CPU µs per call | ' +
     (Object.keys(CATEGORY_LABELS) as Category[]).map((c) => CATEGORY_LABELS[c]).join(' | ') +
@@ -156,7 +163,7 @@ for (const p of profiled) {
   writeFileSync(
     join(out, svg),
     renderFlameGraph(p.profile, {
-      title: `idem bench: first call, ${p.label}`,
+      title: `idem bench: ${replay ? 'replay' : 'first call'}, ${p.label}`,
       subtitle: `${date}, commit ${commit}, ${connections} connections, ${kb} KB insert`,
       requests: p.requests,
     }),
