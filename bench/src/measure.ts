@@ -192,10 +192,14 @@ async function prepare(arm: Arm, o: MeasureOptions): Promise<Prepared> {
       return { before: nothing, after: nothing, job: job({ 'idempotency-key': 'first-[<id>]' }, body, true) };
     case 'replay':
     case 'conflict': {
-      const first = await call(o.url, arm, key, body, 'setup');
-      if (first.status !== 200) throw new Error(`${arm.id}: setting up the key answered ${first.status}`);
+      // Before every run, not once: the memory store the key was claimed in is replaced between runs.
+      const setUp = async () => {
+        const first = await call(o.url, arm, key, body, 'setup');
+        if (first.status !== 200) throw new Error(`${arm.id}: setting up the key answered ${first.status}`);
+      };
+      await setUp();
       const sent = arm.scenario === 'replay' ? body : bodyOf(arm.payloadBytes, 1);
-      return { before: nothing, after: nothing, job: job({ 'idempotency-key': key }, sent) };
+      return { before: setUp, after: nothing, job: job({ 'idempotency-key': key }, sent) };
     }
     case 'in-flight': {
       // A fresh holder per run: a key held for minutes would outlive its lease and be taken over.
@@ -230,6 +234,7 @@ export async function measureGroup(arms: readonly Arm[], o: MeasureOptions): Pro
   const runOnce = async (arm: Arm, seconds: number, rate: number | null): Promise<RunResult> => {
     const p = prepared.get(arm)!;
     const tag = `r${++runs}`;
+    await control(o.url, 'fresh-memory', 'POST');
     await p.before();
     // The previous run's last calls (the load generator stopped waiting for them) finish outside this window.
     await control(o.url, 'settle');

@@ -132,10 +132,10 @@ export function benchRouter(deps: RouterDeps): AnyRouter {
   const bareSqliteSink: RowSink = { kind: 'sqlite', on: deps.sqlite };
 
   const base = counted.input(parse);
-  const idem = <S extends IdempotencyStore>(engine: Engine<S>) =>
+  const idem = <S extends IdempotencyStore>(engine: Engine<S> | (() => Engine<S>)) =>
     createIdempotency(t, { engine, scope: () => 'bench' });
   // idempotent() before .input(): as the middleware asks, it sees the raw input.
-  const guarded = (engine: Engine, policy: IdempotentOptions = {}) => {
+  const guarded = (engine: Engine | (() => Engine), policy: IdempotentOptions = {}) => {
     const p = counted
       .use(idem(engine).idempotent({ preset: 'ietf', ...policy }))
       .use(holdable)
@@ -178,7 +178,8 @@ export function benchRouter(deps: RouterDeps): AnyRouter {
       insertPg: base.mutation(({ ctx, input }) => insertWork(ctx, input, pgSink)),
       insertSqlite: base.mutation(({ ctx, input }) => insertWork(ctx, input, bareSqliteSink)),
     }),
-    memory: guarded(deps.engines.memory),
+    // Read at each call: the server starts each run on a fresh memory store (main.ts, /control/fresh-memory).
+    memory: guarded(() => deps.engines.memory),
     // SQLite has one writer per file: the row must be written in turn with the store's own statements, and
     // idem.transaction() is how (it also commits the outcome with the row, in one transaction).
     sqlite: t.router({
