@@ -193,9 +193,16 @@ async function prepare(arm: Arm, o: MeasureOptions): Promise<Prepared> {
     case 'replay':
     case 'conflict': {
       // Before every run, not once: the memory store the key was claimed in is replaced between runs.
+      // A call the previous run's load generator stopped waiting for can still arrive after the swap and claim the
+      // key with the conflicting payload: then settle, take another fresh store and set up again.
       const setUp = async () => {
-        const first = await call(o.url, arm, key, body, 'setup');
-        if (first.status !== 200) throw new Error(`${arm.id}: setting up the key answered ${first.status}`);
+        for (let attempt = 0; ; attempt++) {
+          const first = await call(o.url, arm, key, body, 'setup');
+          if (first.status === 200) return;
+          if (attempt >= 3) throw new Error(`${arm.id}: setting up the key answered ${first.status}`);
+          await control(o.url, 'settle');
+          await control(o.url, 'fresh-memory', 'POST');
+        }
       };
       await setUp();
       const sent = arm.scenario === 'replay' ? body : bodyOf(arm.payloadBytes, 1);
@@ -234,6 +241,8 @@ export async function measureGroup(arms: readonly Arm[], o: MeasureOptions): Pro
   const runOnce = async (arm: Arm, seconds: number, rate: number | null): Promise<RunResult> => {
     const p = prepared.get(arm)!;
     const tag = `r${++runs}`;
+    // The previous run's last calls finish first, so none lands in the fresh memory store.
+    await control(o.url, 'settle');
     await control(o.url, 'fresh-memory', 'POST');
     await p.before();
     // The previous run's last calls (the load generator stopped waiting for them) finish outside this window.
