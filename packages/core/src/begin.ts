@@ -136,7 +136,6 @@ export async function begin<Tx>(context: BeginContext, request: BeginRequest): P
 
   const ref: KeyRef = { scope: request.scope, procedure: request.procedure, kind, key: checked.key };
   const input = new ClaimInput(ref, fp, policy, requestId, context, request);
-  const payloadText = (): string | null => input.requestPayload;
   const inFlight = (
     record: KeyRecord,
     now: number,
@@ -186,7 +185,7 @@ export async function begin<Tx>(context: BeginContext, request: BeginRequest): P
           keyId: record.id,
           requestId,
           fingerprint: fp.hash,
-          payload: payloadText(),
+          payload: input.requestPayload,
           detail: { storedFingerprint: record.fingerprint, ...answers.conflict },
         });
         return { kind: 'conflict', record };
