@@ -86,12 +86,14 @@ function ibanValid(iban: string): boolean {
 // Secrets found inside free text, whatever the field is called. Each pattern finds candidates; each check keeps
 // only real ones, so order numbers and amounts stay readable:
 // - card numbers: 13–19 digits, optionally grouped by spaces or dashes, passing Luhn's check;
+//   digits glued to letters or underscores belong to an identifier (a random id holds a Luhn-valid run one time in
+//   ten), so cards and social security numbers must stand apart from word characters;
 // - IBANs: country code, check digits and 11–30 alphanumerics (optionally in groups of four), passing mod 97;
 // - US social security numbers: 123-45-6789 with a valid area (not 000, 666 or 9xx), group and serial;
 // - `Bearer …` and `Basic …` credentials.
 const FREE_TEXT: readonly { pattern: RegExp; check: (match: string) => boolean }[] = [
   {
-    pattern: /(?<![\d-])\d(?:[ -]?\d){12,18}(?![\d-])/g,
+    pattern: /(?<![\w-])\d(?:[ -]?\d){12,18}(?![\w-])/g,
     check: (m) => {
       const digits = m.replace(/[ -]/g, '');
       return digits.length >= 13 && digits.length <= 19 && luhn(digits);
@@ -102,7 +104,7 @@ const FREE_TEXT: readonly { pattern: RegExp; check: (match: string) => boolean }
     check: (m) => ibanValid(m.replace(/ /g, '')),
   },
   {
-    pattern: /(?<!\d)(\d{3})-(\d{2})-(\d{4})(?!\d)/g,
+    pattern: /(?<![\w-])(\d{3})-(\d{2})-(\d{4})(?![\w-])/g,
     check: (m) => !/^(?:000|666|9\d\d)-|-00-|-0000$/.test(m),
   },
   // Inside prose only a credential-like token counts ("the basic plan" stays); a whole value is checked below.
