@@ -2,7 +2,12 @@ import { migrate as migratePg } from '../../pg.ts';
 import { migrate as migrateSqlite } from '../../sqlite.ts';
 import { createTestPostgres, createTestSqlite } from '@idem/testing';
 import { describe, expect, it } from 'vitest';
-import { adminConformance, type ConformanceHarness, storeConformance } from '../../conformance/index.ts';
+import {
+  adminConformance,
+  type ConformanceHarness,
+  storeConformance,
+  untilStoreTime,
+} from '../../conformance/index.ts';
 import { fingerprint } from '../../fingerprint.ts';
 import type { BeginInput } from '../../key-machine.ts';
 import { pgStore } from '../../pg.ts';
@@ -74,6 +79,45 @@ describe('pg store: waking waiters in other processes', () => {
     } finally {
       await holder.close();
       await waiter.close();
+      await database.drop();
+    }
+  });
+});
+
+describe('sql store: a takeover decided just before the key expired', () => {
+  it('K7: a lease takeover that lands after the key expired runs it fresh, with a new retention', async () => {
+    const database = await createTestPostgres({ migrate: migratePg });
+    const store = pgStore({ pool: database.pool, listen: false });
+    const policy = { ...input.policy, ttlMs: 1_000, leaseMs: 60 };
+    const first = await store.begin({ ...input, policy });
+    if (first.answer.kind !== 'execute') throw new Error('expected execute');
+    const expiresAt = first.answer.record.expiresAt!;
+    // The same pool, except that the first takeover statement reaches the database only once the key has expired:
+    // the read before it saw an expired lease on an unexpired key.
+    let held = false;
+    const late = pgStore({
+      listen: false,
+      pool: {
+        connect: () => database.pool.connect(),
+        async query(config) {
+          if (!held && config.text.includes('fence = fence + 1')) {
+            held = true;
+            await untilStoreTime(store, expiresAt + 5);
+          }
+          return database.pool.query(config);
+        },
+      },
+    });
+    try {
+      await untilStoreTime(store, first.now + 70);
+      const again = await late.begin({ ...input, policy });
+      expect(held).toBe(true);
+      expect(again.answer.kind === 'execute' && again.answer.reason).toBe('key_expired');
+      // Taken over as lease_expired, the key kept its old expiry: completed, it would be gone at once (K7).
+      expect(again.answer.record.expiresAt).toBeGreaterThan(again.now);
+    } finally {
+      await late.close();
+      await store.close();
       await database.drop();
     }
   });

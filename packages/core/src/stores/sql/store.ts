@@ -60,6 +60,7 @@ function statements(d: Dialect, t: Tables) {
     VALUES ($5, $1, $2, $3, $4, $6, 'in_flight', 1, $7, $8, $9, $10, $11, $12, ${d.nowPlus('$13')},
       CASE WHEN ${d.typed('$14', 'float')} IS NULL THEN NULL ELSE ${d.nowPlus('$14')} END, ${d.now}, ${d.now})
     ON CONFLICT (scope, "procedure", kind, "key") DO NOTHING`;
+  const unexpired = `(expires_at IS NULL OR expires_at > ${d.now})`;
   const c = (sql: string): Statement => compile(d, sql, { prepared: true });
   return {
     // PostgreSQL: claim or read the existing row in one round trip. If the conflicting row was committed after
@@ -71,6 +72,8 @@ function statements(d: Dialect, t: Tables) {
     claim: c(`${insert} RETURNING ${claimedCols}`),
     read: c(`SELECT ${cols} FROM ${t.keys} WHERE ${identity}`),
     // Takeover: CAS on the fence, re-checking with the database's clock that the reducer's reason still holds.
+    // The key may have expired between the read and this statement: then the reason is key_expired (the reducer
+    // checks expiry first), so a lease_expired or payload_changed takeover misses and the begin decides again.
     // $1 id, $2 fence, $3 policy, $4 fingerprint, $5 alg, $6 request id, $7 payload, $8 natural id,
     // $9 lease owner, $10 lease ms, $11 ttl ms or null, $12 reason, $13 previous status
     takeover: c(`UPDATE ${t.keys} SET status = 'in_flight', fence = fence + 1, policy = $3, fingerprint = $4,
@@ -84,8 +87,8 @@ function statements(d: Dialect, t: Tables) {
       WHERE id = $1 AND fence = ${d.typed('$2', 'int')} AND status = ${d.typed('$13', 'text')} AND (
         (${d.typed('$12', 'text')} = 'key_expired' AND expires_at <= ${d.now}
           AND (status = 'completed' OR lease_expires_at <= ${d.now}))
-        OR (${d.typed('$12', 'text')} = 'lease_expired' AND lease_expires_at <= ${d.now})
-        OR (${d.typed('$12', 'text')} = 'payload_changed'))
+        OR (${d.typed('$12', 'text')} = 'lease_expired' AND lease_expires_at <= ${d.now} AND ${unexpired})
+        OR (${d.typed('$12', 'text')} = 'payload_changed' AND ${unexpired}))
       RETURNING ${cols}`),
     // $1 id, $2 fence, $3 ok, $4 status, $5 body, $6 headers. Only the clock comes back: nobody reads the completed
     // row, and sending back the payload and the outcome just written cost a copy of both on every first call.
