@@ -407,6 +407,8 @@ const PAGES = ['/', '/requests', '/keys', '/duplicates', '/conflicts', '/natural
 
 test('D1/D5: axe finds nothing on any page, signed out or in, as admin or support', async ({ page }) => {
   const check = async (path: string) => {
+    // The page itself, not the skeleton shown while its data loads.
+    await expect(page.locator('[aria-busy="true"]')).toHaveCount(0);
     const results = await new AxeBuilder({ page }).analyze();
     expect(
       results.violations.map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`),
