@@ -217,9 +217,11 @@ async function step(h: Harness, state: RunState, c: Command): Promise<void> {
             ? await store.abandon(held)
             : await store.renew(held, c.leaseMs);
       const current = state.model.get(held.key);
-      // A record past retention may be gone already (see modelBegin): then the holder's token names nothing.
+      // A record past retention may be gone already (see modelBegin): then the holder's token names nothing. Only
+      // a token naming the current record says so: a stale generation's is not_found with the record still there.
       const gone =
         current !== undefined &&
+        current.id === held.id &&
         isPurgeable(current, result.now) &&
         !result.ok &&
         result.reason === 'not_found';
