@@ -8,14 +8,17 @@ import { type BeginInput, type KeyEvent, reduceKey } from '../../key-machine.ts'
 import type { KeyRecord, Outcome } from '../../record.ts';
 import type { LoggedRequest } from '../../requests.ts';
 import type { BeginResult, FenceRef, FenceResult, IdempotencyStore, KeyRef } from '../../store.ts';
-import { refId, unchanged } from '../../store.ts';
+import { unchanged } from '../../store.ts';
 import { ChangeWaiters } from '../../waiters.ts';
 import { createMemoryAdmin } from './admin.ts';
 
 export interface MemoryStoreOptions {
   /** The store's clock (default Date.now); tests pass a controllable one to cross TTLs without sleeping. */
   clock?: () => number;
-  /** Events kept, oldest dropped first (default 100 000); as many logged requests. */
+  /**
+   * Events kept, oldest dropped first (default 100 000); as many logged requests. The oldest go in chunks, so up to
+   * an eighth more may be held for a while.
+   */
   maxEvents?: number;
 }
 
@@ -24,6 +27,11 @@ export interface MemoryStore extends IdempotencyStore, AdminCapable {
   readonly size: number;
 }
 
+// A key's identity inside this process: every field length-prefixed, so no two keys share one whatever their
+// text. Cheaper than refId's JSON array (the form other processes and Redis see), which no one outside reads here.
+const mapId = (ref: KeyRef): string =>
+  `${ref.scope.length}:${ref.scope}${ref.procedure.length}:${ref.procedure}${ref.kind}:${ref.key}`;
+
 /**
  * @example
  * const engine = createEngine({ store: createMemoryStore() });
@@ -31,13 +39,15 @@ export interface MemoryStore extends IdempotencyStore, AdminCapable {
 export function createMemoryStore(options: MemoryStoreOptions = {}): MemoryStore {
   const clock = options.clock ?? Date.now;
   const maxEvents = options.maxEvents ?? 100_000;
+  // Trimmed in chunks: a full log trimmed on every batch copied all of it each time (O(maxEvents) per batch).
+  const slack = Math.max(64, maxEvents >> 3);
   const keys = new Map<string, KeyRecord>();
   let events: IdemEvent[] = [];
   let requests: LoggedRequest[] = [];
   const waiters = new ChangeWaiters();
 
   function apply<E extends KeyEvent>(ref: KeyRef, event: E) {
-    const id = refId(ref);
+    const id = mapId(ref);
     const result = reduceKey(keys.get(id), event);
     if (result.state === undefined) keys.delete(id);
     else keys.set(id, result.state);
@@ -46,7 +56,7 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): MemoryStore
 
   function fenced(ref: FenceRef, event: KeyEvent & { type: 'complete' | 'abandon' | 'renew' }): FenceResult {
     const { answer } = apply(ref, event);
-    if (event.type !== 'renew') waiters.notify(refId(ref));
+    if (event.type !== 'renew') waiters.notify(mapId(ref));
     return answer.kind === 'ok'
       ? { ok: true, record: answer.record, now: event.now }
       : { ok: false, reason: answer.reason, now: event.now };
@@ -81,16 +91,16 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): MemoryStore
     },
     async release(ref: KeyRef): Promise<KeyRecord | undefined> {
       const { answer } = apply(ref, { type: 'release', now: clock() });
-      waiters.notify(refId(ref));
+      waiters.notify(mapId(ref));
       return answer.kind === 'ok' ? answer.record : undefined;
     },
     async void(ref: KeyRef): Promise<KeyRecord | undefined> {
       const { answer } = apply(ref, { type: 'void', now: clock() });
-      waiters.notify(refId(ref));
+      waiters.notify(mapId(ref));
       return answer.kind === 'ok' ? answer.record : undefined;
     },
     async get(ref: KeyRef): Promise<KeyRecord | undefined> {
-      return keys.get(refId(ref));
+      return keys.get(mapId(ref));
     },
     async purgeExpired(limit: number): Promise<number> {
       const now = clock();
@@ -106,11 +116,11 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): MemoryStore
     },
     async appendEvents(batch: readonly IdemEvent[]): Promise<void> {
       events.push(...batch);
-      if (events.length > maxEvents) events = events.slice(events.length - maxEvents);
+      if (events.length > maxEvents + slack) events = events.slice(events.length - maxEvents);
     },
     async appendRequests(batch: readonly LoggedRequest[]): Promise<void> {
       requests.push(...batch);
-      if (requests.length > maxEvents) requests = requests.slice(requests.length - maxEvents);
+      if (requests.length > maxEvents + slack) requests = requests.slice(requests.length - maxEvents);
     },
     async purgeEventsBefore(id: string, limit: number): Promise<number> {
       let n = 0;
@@ -137,7 +147,7 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): MemoryStore
       return out.sort((a, b) => (a.id < b.id ? 1 : -1));
     },
     waitForChange(ref: KeyRef, seen: KeyRecord, timeoutMs: number, signal?: AbortSignal): Promise<void> {
-      const id = refId(ref);
+      const id = mapId(ref);
       return waiters.wait(id, timeoutMs, signal, async () => unchanged(seen, keys.get(id)));
     },
     async now(): Promise<number> {
