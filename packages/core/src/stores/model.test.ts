@@ -47,7 +47,9 @@ type Command =
   | { readonly type: 'pass'; readonly ms: number };
 
 // Leases and TTLs are short so that passing time (a real wait on a database's clock) crosses them in a few
-// steps; passes are far from the boundaries, so the few milliseconds a step takes never decide an answer alone.
+// steps. The few milliseconds a step takes can still carry a key across a boundary between a store's read and its
+// write (25 + 110 ms is near a 150 ms TTL): every answer is judged at the store's own clock, so it must hold then
+// too. That is how a takeover that landed after its key expired was found.
 const policy = fc.record({
   ttlMs: fc.constantFrom<number | null>(null, 150),
   leaseMs: fc.constantFrom(60, 400),
