@@ -169,6 +169,12 @@ async function call(url: string, arm: Arm, key: string, body: string, tag: strin
   });
 }
 
+/** A new, empty memory store for the memory arms, once the previous run's last calls have finished (none lands in it). */
+async function freshMemory(url: string): Promise<void> {
+  await control(url, 'settle');
+  await control(url, 'fresh-memory', 'POST');
+}
+
 async function prepare(arm: Arm, o: MeasureOptions): Promise<Prepared> {
   const body = bodyOf(arm.payloadBytes, 0);
   const job =
@@ -200,8 +206,7 @@ async function prepare(arm: Arm, o: MeasureOptions): Promise<Prepared> {
           const first = await call(o.url, arm, key, body, 'setup');
           if (first.status === 200) return;
           if (attempt >= 3) throw new Error(`${arm.id}: setting up the key answered ${first.status}`);
-          await control(o.url, 'settle');
-          await control(o.url, 'fresh-memory', 'POST');
+          await freshMemory(o.url);
         }
       };
       await setUp();
@@ -241,9 +246,7 @@ export async function measureGroup(arms: readonly Arm[], o: MeasureOptions): Pro
   const runOnce = async (arm: Arm, seconds: number, rate: number | null): Promise<RunResult> => {
     const p = prepared.get(arm)!;
     const tag = `r${++runs}`;
-    // The previous run's last calls finish first, so none lands in the fresh memory store.
-    await control(o.url, 'settle');
-    await control(o.url, 'fresh-memory', 'POST');
+    await freshMemory(o.url);
     await p.before();
     // The previous run's last calls (the load generator stopped waiting for them) finish outside this window.
     await control(o.url, 'settle');

@@ -41,6 +41,8 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): MemoryStore
   const maxEvents = options.maxEvents ?? 100_000;
   // Trimmed in chunks: a full log trimmed on every batch copied all of it each time (O(maxEvents) per batch).
   const slack = Math.max(64, maxEvents >> 3);
+  const trimmed = <T>(log: T[]): T[] =>
+    log.length > maxEvents + slack ? log.slice(log.length - maxEvents) : log;
   const keys = new Map<string, KeyRecord>();
   let events: IdemEvent[] = [];
   let requests: LoggedRequest[] = [];
@@ -116,11 +118,11 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): MemoryStore
     },
     async appendEvents(batch: readonly IdemEvent[]): Promise<void> {
       events.push(...batch);
-      if (events.length > maxEvents + slack) events = events.slice(events.length - maxEvents);
+      events = trimmed(events);
     },
     async appendRequests(batch: readonly LoggedRequest[]): Promise<void> {
       requests.push(...batch);
-      if (requests.length > maxEvents + slack) requests = requests.slice(requests.length - maxEvents);
+      requests = trimmed(requests);
     },
     async purgeEventsBefore(id: string, limit: number): Promise<number> {
       let n = 0;
