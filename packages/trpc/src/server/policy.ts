@@ -85,6 +85,32 @@ export interface IdempotentOptions {
   unique?: readonly (Pick<UniqueConstraint, 'fields'> & Partial<Omit<UniqueConstraint, 'fields'>>)[];
 }
 
+const OPTIONS: ReadonlySet<string> = new Set([
+  'preset',
+  'name',
+  'key',
+  'ttlMs',
+  'leaseMs',
+  'fingerprint',
+  'onMismatch',
+  'conflict',
+  'inFlight',
+  'store',
+  'replay',
+  'invalidKeyStatus',
+  'maxPayloadBytes',
+  'unique',
+] satisfies (keyof IdempotentOptions)[]);
+const FACTORY_OPTIONS: ReadonlySet<string> = new Set([
+  'engine',
+  'scope',
+  'http',
+  'transformer',
+  'transaction',
+  'isTransient',
+  'requestLog',
+]);
+
 function invalid(option: string, message: string): never {
   throw new IdemError('INVALID_POLICY', `invalid idempotency policy: ${option} ${message}`, { option });
 }
@@ -133,6 +159,13 @@ function combine(base: IdempotentOptions, over: IdempotentOptions): IdempotentOp
  * resolvePolicy({ preset: 'novu', key: { required: true } })
  */
 export function resolvePolicy(options: IdempotentOptions = {}): EdgePolicy {
+  for (const option of Object.keys(options)) {
+    if (OPTIONS.has(option)) continue;
+    // An option the policy does not know would be ignored without a word: a typo, or one that belongs elsewhere.
+    if (FACTORY_OPTIONS.has(option))
+      invalid(option, 'is an option of createIdempotency(), not of idempotent()');
+    invalid(option, `is not an option (known: ${[...OPTIONS, 'keyFrom'].join(', ')})`);
+  }
   const presetName = options.preset ?? 'ietf';
   if (!(presetName in presets)) {
     invalid('preset', `must be one of ${Object.keys(presets).join(', ')} (got ${String(presetName)})`);
