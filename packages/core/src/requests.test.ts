@@ -1,0 +1,56 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { naturalTerm, plainTerms, searchTerms } from './requests.ts';
+
+const naturalOf = (naturalId: string | null) => {
+  const natural = new Set<string>();
+  if (naturalId) {
+    natural.add(naturalTerm(naturalId));
+    for (const value of naturalId.split(' ')) if (value !== '') natural.add(naturalTerm(value));
+  }
+  return natural;
+};
+
+// Payloads built to collide: few names (some with `=`, `~`, dots, spaces, control characters), values that read
+// alike across types (1 and '1', true and 'true'), the mask, and arrays long enough to pass the limits.
+const name = fc.constantFrom('a', 'b', 'sku', 'a=b', '~a', 'a.b', '', ' ', 'x\u0001', 'q ');
+const scalar = fc.oneof(
+  fc.constantFrom(1, '1', true, 'true', 0, -0, ' 1 ', '[REDACTED]', '', null, 2.5, '2.5'),
+  fc.integer({ min: 0, max: 200 }),
+  fc.string({ maxLength: 6 }),
+);
+const { value: payload } = fc.letrec((tie) => ({
+  value: fc.oneof(
+    { depthSize: 'small', withCrossShrink: true },
+    scalar,
+    fc.array(tie('value'), { maxLength: 90 }),
+    fc.dictionary(name, tie('value'), { maxKeys: 6 }),
+  ),
+}));
+
+describe('searchTerms', () => {
+  it('finds the same terms as their plain definition, whatever the payload', () => {
+    fc.assert(
+      fc.property(payload, fc.constantFrom(null, 'inv ap-1', '~a=1 x'), (value, naturalId) => {
+        const fast = searchTerms(value, naturalId);
+        const plain = plainTerms(value, naturalOf(naturalId), '[REDACTED]');
+        expect(new Set(fast)).toEqual(new Set(plain));
+        expect(fast).toHaveLength(plain.length);
+      }),
+      { numRuns: 2000 },
+    );
+  });
+
+  it('keeps one term for values that read alike, and at most 64 terms', () => {
+    expect(searchTerms({ lines: [{ qty: 1 }, { qty: '1' }, { qty: 1 }, { qty: true }] }, null)).toEqual([
+      'lines.qty=1',
+      'lines.qty=true',
+    ]);
+    // A name holding `=` or starting with `~` makes the same text as another path's term or a natural term.
+    expect(searchTerms({ 'a=b': 'c', a: 'b=c' }, null)).toEqual(['a=b=c']);
+    expect(searchTerms({ '~inv': 'x' }, 'inv=x')).toEqual(['~inv=x']);
+    const many = { items: Array.from({ length: 100 }, (_, i) => ({ sku: `sku-${i}` })) };
+    expect(searchTerms(many, 'inv 1')).toHaveLength(64);
+    expect(searchTerms(many, 'inv 1').slice(0, 4)).toEqual(['~inv 1', '~inv', '~1', 'items.sku=sku-0']);
+  });
+});
