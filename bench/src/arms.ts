@@ -7,11 +7,13 @@
 export type Layer =
   | 'none'
   | 'memory'
+  /** The memory store at the lean end of idem's options: no events, no request log, byte-exact fingerprints. */
+  | 'memory-lean'
   | 'sqlite'
   | 'pg'
   | 'pgtx'
   | 'redis'
-  /** The Redis store with events off and byte-exact fingerprints: what the lean end of idem's options costs. */
+  /** The Redis store at the lean end of idem's options: no events, no request log, byte-exact fingerprints. */
   | 'redis-lean'
   | 'node-idempotency'
   | 'powertools';
@@ -42,6 +44,7 @@ export interface Arm {
 
 export const LAYERS: readonly Layer[] = [
   'memory',
+  'memory-lean',
   'sqlite',
   'pg',
   'pgtx',
@@ -56,8 +59,12 @@ export const insertTarget = (layer: Layer): 'sqlite' | 'pg' => (layer === 'sqlit
 
 /** The procedure path of a layer's mutation, e.g. `pgtx.insert`, `none.insertSqlite`. */
 export function procedureOf(layer: Layer, mutation: Mutation, target?: 'sqlite' | 'pg'): string {
-  const name =
-    layer === 'node-idempotency' ? 'nodeIdempotency' : layer === 'redis-lean' ? 'redisLean' : layer;
+  const names: Partial<Record<Layer, string>> = {
+    'node-idempotency': 'nodeIdempotency',
+    'memory-lean': 'memoryLean',
+    'redis-lean': 'redisLean',
+  };
+  const name = names[layer] ?? layer;
   if (layer === 'none' && mutation === 'insert') return `none.insert${target === 'sqlite' ? 'Sqlite' : 'Pg'}`;
   return `${name}.${mutation}`;
 }

@@ -114,4 +114,20 @@ describe('npm run bench, smoke run', () => {
       expect(summary).toContain(`(flame-${layer}.svg)`);
     }
   });
+
+  it("measures each of idem's features in one process and writes the table", async () => {
+    const layers = join(out, 'layers');
+    await run('src/layers-main.ts', ['--quick', '--blocks', '1', '--out', layers]);
+    const { rows } = JSON.parse(readFileSync(join(layers, 'layers.json'), 'utf8')) as {
+      rows: { id: string; p50: number }[];
+    };
+    expect(rows.map((r) => r.id)).toEqual([
+      'none',
+      ...['first', 'replay'].flatMap((s) =>
+        ['idem', 'noLog', 'noEvents', 'bytes', 'lean'].map((v) => `${v}/${s}`),
+      ),
+    ]);
+    for (const r of rows) expect(r.p50, r.id).toBeGreaterThan(0);
+    expect(readFileSync(join(layers, 'layers.md'), 'utf8')).toContain('| request log off | first |');
+  });
 });

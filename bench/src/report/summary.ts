@@ -215,7 +215,7 @@ export function targets(summaries: readonly ArmSummary[], micro: MicroResult | n
       lowest(
         `every replay at 10 KB vs the bare insert, c=${c}`,
         1,
-        (['memory', 'sqlite', 'pg', 'pgtx', 'redis', 'redis-lean'] as const).map((layer) => ({
+        (['memory', 'memory-lean', 'sqlite', 'pg', 'pgtx', 'redis', 'redis-lean'] as const).map((layer) => ({
           label: layer,
           ratio: vs(layer, 'insert', 'replay', 10),
         })),

@@ -75,9 +75,10 @@ const engine = <S extends IdempotencyStore>(store: S, events = true) =>
 // past 2 GB, and every arm of the server, peers and bare mutations included, paid for marking it at each major GC
 // (the memory arm's insert read 3,829 µs of CPU per request half-way through, against 983 for its counter at the
 // start). Each run starts on a fresh one instead (/control/fresh-memory), its logs bounded as a test's would be.
-const memoryEngine = () => engine(createMemoryStore({ maxEvents: 10_000 }));
+const memoryEngine = (events = true) => engine(createMemoryStore({ maxEvents: 10_000 }), events);
 const engines = {
   memory: memoryEngine(),
+  memoryLean: memoryEngine(false),
   sqlite: engine(sqliteStore({ database: storeDb })),
   pg: engine(pgStore({ pool: storePool })),
   redis: engine(createRedisStore({ client: redis, prefix: `{${config.redisPrefix}:idem}` })),
@@ -275,9 +276,10 @@ const server = createServer((req, res) => {
     case '/control/cpu':
       return json(res, { ...process.cpuUsage(), threads: threadCpu() });
     case '/control/fresh-memory': {
-      const old = engines.memory;
+      const old = [engines.memory, engines.memoryLean];
       engines.memory = memoryEngine();
-      return void old.close().then(() => json(res, { fresh: true }), failed(res));
+      engines.memoryLean = memoryEngine(false);
+      return void Promise.all(old.map((e) => e.close())).then(() => json(res, { fresh: true }), failed(res));
     }
     case '/control/settle':
       return void settled().then(() => json(res, { settled: true }));

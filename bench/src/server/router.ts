@@ -28,12 +28,14 @@ export type RowSink = { kind: 'pg'; on: pg.Pool | pg.PoolClient } | { kind: 'sql
 export interface RouterDeps {
   engines: {
     memory: Engine;
+    /** The memory store with events off (its arm also logs no requests and fingerprints bytes). */
+    memoryLean: Engine;
     /** Transactional: idem.transaction() hands the procedure the store's own connection, in BEGIN IMMEDIATE. */
     sqlite: Engine<TransactionalStore<Database.Database>>;
     /** Transactional: idem.transaction() hands the procedure a PoolClient of the store's pool, in BEGIN. */
     pg: Engine<TransactionalStore<pg.PoolClient>>;
     redis: Engine;
-    /** The Redis store with events off and byte-exact fingerprints (what a lean setup costs). */
+    /** The Redis store with events off (its arm also logs no requests and fingerprints bytes). */
     redisLean: Engine;
   };
   /** The application's pool: the bare insert and every non-transactional arm write through it. */
@@ -132,12 +134,12 @@ export function benchRouter(deps: RouterDeps): AnyRouter {
   const bareSqliteSink: RowSink = { kind: 'sqlite', on: deps.sqlite };
 
   const base = counted.input(parse);
-  const idem = <S extends IdempotencyStore>(engine: Engine<S> | (() => Engine<S>)) =>
-    createIdempotency(t, { engine, scope: () => 'bench' });
+  const idem = <S extends IdempotencyStore>(engine: Engine<S> | (() => Engine<S>), requestLog = true) =>
+    createIdempotency(t, { engine, scope: () => 'bench', requestLog });
   // idempotent() before .input(): as the middleware asks, it sees the raw input.
-  const guarded = (engine: Engine | (() => Engine), policy: IdempotentOptions = {}) => {
+  const guarded = (engine: Engine | (() => Engine), policy: IdempotentOptions = {}, requestLog = true) => {
     const p = counted
-      .use(idem(engine).idempotent({ preset: 'ietf', ...policy }))
+      .use(idem(engine, requestLog).idempotent({ preset: 'ietf', ...policy }))
       .use(holdable)
       .input(parse);
     return t.router({
@@ -180,6 +182,8 @@ export function benchRouter(deps: RouterDeps): AnyRouter {
     }),
     // Read at each call: the server starts each run on a fresh memory store (main.ts, /control/fresh-memory).
     memory: guarded(() => deps.engines.memory),
+    // The lean end of idem's options: no events (the engine's), no request log, byte-exact fingerprints.
+    memoryLean: guarded(() => deps.engines.memoryLean, { fingerprint: { mode: 'bytes' } }, false),
     // SQLite has one writer per file: the row must be written in turn with the store's own statements, and
     // idem.transaction() is how (it also commits the outcome with the row, in one transaction).
     sqlite: t.router({
@@ -201,7 +205,7 @@ export function benchRouter(deps: RouterDeps): AnyRouter {
         .mutation(({ ctx, input }) => insertWork(ctx, input, { kind: 'pg', on: ctx.tx })),
     }),
     redis: guarded(deps.engines.redis),
-    redisLean: guarded(deps.engines.redisLean, { fingerprint: { mode: 'bytes' } }),
+    redisLean: guarded(deps.engines.redisLean, { fingerprint: { mode: 'bytes' } }, false),
     nodeIdempotency: peer(deps.peers.nodeIdempotency.run),
     powertools: peer(deps.peers.powertools.run),
   });
