@@ -119,6 +119,16 @@ function sortedText(value: unknown): string {
   }
 }
 
+// The JSON text of each object canonicalJson found canonical as it stood, for as long as the object lives. The
+// request log rebuilds a tRPC call's body from its payload; for such a payload (idem's own client sends its keys
+// sorted) that body is the text the fingerprint has just made, and need not be serialised again.
+const plainTexts = new WeakMap<object, string>();
+
+/** `JSON.stringify(value)` when canonicalJson has already made it (the value was canonical); else undefined. */
+export function jsonTextOf(value: unknown): string | undefined {
+  return value !== null && typeof value === 'object' ? plainTexts.get(value) : undefined;
+}
+
 /**
  * RFC 8785 canonical JSON of a value; `undefined` (no payload) canonicalises to the empty string.
  * Throws PAYLOAD_INVALID for what JSON cannot carry (NaN, Infinity, BigInt, cycles).
@@ -126,7 +136,10 @@ function sortedText(value: unknown): string {
 export function canonicalJson(value: unknown): string {
   if (value === undefined) return '';
   try {
-    return alreadyCanonical(value) ? JSON.stringify(value) : sortedText(value);
+    if (!alreadyCanonical(value)) return sortedText(value);
+    const text = JSON.stringify(value);
+    if (value !== null && typeof value === 'object') plainTexts.set(value, text);
+    return text;
   } catch (cause) {
     throw new IdemError(
       'PAYLOAD_INVALID',

@@ -1,6 +1,9 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { naturalTerm, plainTerms, searchTerms } from './requests.ts';
+import { canonicalJson, jsonTextOf } from './canonical-json.ts';
+import { fingerprint } from './fingerprint.ts';
+import { defaultRedactor } from './redact.ts';
+import { loggedRequest, naturalTerm, plainTerms, searchTerms } from './requests.ts';
 
 const naturalOf = (naturalId: string | null) => {
   const natural = new Set<string>();
@@ -52,5 +55,34 @@ describe('searchTerms', () => {
     const many = { items: Array.from({ length: 100 }, (_, i) => ({ sku: `sku-${i}` })) };
     expect(searchTerms(many, 'inv 1')).toHaveLength(64);
     expect(searchTerms(many, 'inv 1').slice(0, 4)).toEqual(['~inv 1', '~inv', '~1', 'items.sku=sku-0']);
+  });
+});
+
+describe("a logged call's body", () => {
+  const logged = (payload: unknown) =>
+    loggedRequest(
+      { scope: 's', procedure: 'p', decision: 'first_call', payload },
+      defaultRedactor,
+      16 * 1024,
+    );
+
+  it('is the text the fingerprint made, when the payload was canonical as sent', () => {
+    const sorted = { a: 1, b: [1, 2] };
+    const text = fingerprint({ value: sorted }).canonical;
+    expect(jsonTextOf(sorted)).toBe(text);
+    // Changed after its fingerprint (a procedure may change its input): the log keeps the request as received.
+    sorted.b.push(3);
+    expect(logged(sorted).request?.body).toBe('{"a":1,"b":[1,2]}');
+  });
+
+  it('is the payload as JSON, in its own key order, otherwise', () => {
+    const unsorted = { b: 1, a: { d: 2, c: 3 } };
+    canonicalJson(unsorted);
+    expect(jsonTextOf(unsorted)).toBeUndefined();
+    expect(logged(unsorted).request?.body).toBe('{"b":1,"a":{"d":2,"c":3}}');
+    expect(logged({ card: '4242 4242 4242 4242', a: 1 }).request).toMatchObject({
+      body: '{"card":"[REDACTED]","a":1}',
+      redacted: true,
+    });
   });
 });

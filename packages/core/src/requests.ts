@@ -3,6 +3,7 @@
 // request from what the customer has (a request id, a route, a payload field) and quote back exactly what the
 // client got. Entries are written behind the request, in batches, like events: the key row stays the only write
 // made before answering, and a crash loses at most the last few milliseconds of the log, never a key.
+import { jsonTextOf } from './canonical-json.ts';
 import type { KeyKind } from './record.ts';
 import { boundText, type Redactor } from './redact.ts';
 import { utf8Length } from './runtime/utf8.ts';
@@ -351,7 +352,7 @@ function payloadBody(
   redactedPayload: unknown,
   maxBytes: number,
 ): Pick<LoggedMessage, 'body' | 'bytes' | 'redacted'> {
-  const text = JSON.stringify(payload ?? null) ?? 'null';
+  const text = jsonTextOf(payload) ?? JSON.stringify(payload ?? null) ?? 'null';
   const bytes = utf8Length(text);
   if (redactedPayload === payload) return { body: bounded(text, bytes, maxBytes), bytes, redacted: false };
   return {
