@@ -16,7 +16,7 @@ import { type CallState, callStateOf, type IdempotencyContext, idempotencyContex
 import { exchangeOf, type HttpExchange } from './exchange.ts';
 import { findKey } from './key-source.ts';
 import { identityTransformer, type OutputTransformer } from './outcome.ts';
-import { type IdempotentOptions, resolvePolicy } from './policy.ts';
+import { checkFactoryOptions, type IdempotentOptions, resolvePolicy } from './policy.ts';
 import { refusalOf, refuse } from './refusal.ts';
 import { replay } from './replay.ts';
 import { type LayerDecision, startTrace } from './request-log.ts';
@@ -86,6 +86,7 @@ export function createIdempotency<
   TMeta extends object,
   S extends IdempotencyStore = IdempotencyStore,
 >(t: RootLike<TCtx, TMeta>, options: IdempotencyOptions<TCtx, S>) {
+  checkFactoryOptions(options);
   const engineOf = typeof options.engine === 'function' ? options.engine : () => options.engine as Engine<S>;
   const transformer = options.transformer ?? identityTransformer;
   const httpOf = options.http ?? ((ctx: TCtx) => exchangeOf(ctx));

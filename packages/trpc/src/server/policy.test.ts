@@ -1,5 +1,8 @@
-import { IdemError } from '@idem/core';
+import { createEngine, IdemError } from '@idem/core';
+import { createMemoryStore } from '@idem/core/memory';
+import { initTRPC } from '@trpc/server';
 import { describe, expect, it } from 'vitest';
+import { createIdempotency } from './middleware.ts';
 import { type IdempotentOptions, resolvePolicy } from './policy.ts';
 
 const refusal = (options: unknown): { option: unknown; message: string } | null => {
@@ -47,6 +50,32 @@ describe('resolvePolicy', () => {
       option: 'requestLog',
       message:
         'invalid idempotency policy: requestLog is an option of createIdempotency(), not of idempotent()',
+    });
+  });
+});
+
+describe('createIdempotency', () => {
+  const t = initTRPC.create();
+  const engine = createEngine({ store: createMemoryStore() });
+  const refusal = (options: object) => {
+    try {
+      createIdempotency(t, { engine, scope: () => 'caller', ...options });
+      return null;
+    } catch (error) {
+      if (!(error instanceof IdemError) || error.code !== 'INVALID_POLICY') throw error;
+      return { option: error.details.option, message: error.message };
+    }
+  };
+
+  it('takes its own options and refuses others, naming where a policy option belongs', () => {
+    expect(refusal({ requestLog: false, transformer: undefined })).toBeNull();
+    expect(refusal({ requestlog: false })).toMatchObject({
+      option: 'requestlog',
+      message: expect.stringMatching(/requestLog/),
+    });
+    expect(refusal({ preset: 'novu' })).toEqual({
+      option: 'preset',
+      message: 'invalid idempotency policy: preset is an option of idempotent(), not of createIdempotency()',
     });
   });
 });

@@ -1,7 +1,8 @@
 // An idempotent procedure's policy at the edge: what its keys mean (a @idem/core Policy), where its key comes
 // from, how its answers look on the wire (header names, statuses, codes, body fields), and which input fields
 // must stay unique across keys (N5). idempotent() takes these options, on their own or over a preset.
-import { definePolicy, IdemError, type Policy, type PolicyOptions } from '@idem/core';
+import { definePolicy, IdemError, type IdempotencyStore, type Policy, type PolicyOptions } from '@idem/core';
+import type { IdempotencyOptions } from './middleware.ts';
 import { type PresetName, presets } from './presets.ts';
 
 /** Where an operation's key comes from. */
@@ -101,6 +102,7 @@ const OPTIONS: ReadonlySet<string> = new Set([
   'maxPayloadBytes',
   'unique',
 ] satisfies (keyof IdempotentOptions)[]);
+/** createIdempotency()'s options. */
 const FACTORY_OPTIONS: ReadonlySet<string> = new Set([
   'engine',
   'scope',
@@ -109,10 +111,22 @@ const FACTORY_OPTIONS: ReadonlySet<string> = new Set([
   'transaction',
   'isTransient',
   'requestLog',
-]);
+] satisfies (keyof IdempotencyOptions<object, IdempotencyStore>)[]);
 
 function invalid(option: string, message: string): never {
   throw new IdemError('INVALID_POLICY', `invalid idempotency policy: ${option} ${message}`, { option });
+}
+
+/**
+ * Refuses an option createIdempotency() does not know, as resolvePolicy does for idempotent(): ignored, a typo or a
+ * policy option given to the factory would change nothing without a word.
+ */
+export function checkFactoryOptions(options: object): void {
+  for (const option of Object.keys(options)) {
+    if (FACTORY_OPTIONS.has(option)) continue;
+    if (OPTIONS.has(option)) invalid(option, 'is an option of idempotent(), not of createIdempotency()');
+    invalid(option, `is not an option of createIdempotency() (known: ${[...FACTORY_OPTIONS].join(', ')})`);
+  }
 }
 
 function status(option: string, value: unknown, min: number, max: number): number {
