@@ -20,6 +20,7 @@ import { initTRPC } from '@trpc/server';
 import { fetchRequestHandler } from '@trpc/server/adapters/fetch';
 import { payloadOf } from './arms.ts';
 import { runInfo } from './report/machine.ts';
+import { median } from './report/summary.ts';
 
 const { values: args } = parseArgs({
   options: {
@@ -164,7 +165,7 @@ const bare = samples.get('none')!;
 const rows = arms.map((arm) => {
   const xs = samples.get(arm.id)!;
   const p20 = quantile(xs, 0.2);
-  const p50 = quantile(xs, 0.5);
+  const p50 = median(xs);
   return {
     id: arm.id,
     label: arm.label,
@@ -172,8 +173,8 @@ const rows = arms.map((arm) => {
     p20,
     p50,
     addedP20: p20 - quantile(bare, 0.2),
-    addedP50: p50 - quantile(bare, 0.5),
-    ratioP50: quantile(bare, 0.5) / p50,
+    addedP50: p50 - median(bare),
+    ratioP50: median(bare) / p50,
   };
 });
 const n1 = (n: number) => n.toFixed(1);

@@ -204,10 +204,11 @@ function fieldTerms(payload: unknown, natural: ReadonlySet<string>, mask: string
     field.values.add(field.kinds === TEXT ? String(value) : value);
     count += field.values.size - size;
   };
-  const byText = () => {
-    const all = new Set(natural);
+  /** Every term's text: the natural ones, then each path's. */
+  const allTexts = () => {
+    const all = [...natural];
     for (const field of fields.values())
-      for (const value of field.values) all.add(field.prefix + String(value));
+      for (const value of field.values) all.push(field.prefix + String(value));
     return all;
   };
   const childOf = (node: PathNode, name: string): PathNode => {
@@ -218,7 +219,7 @@ function fieldTerms(payload: unknown, natural: ReadonlySet<string>, mask: string
       if (path !== '') {
         const cleaned = clean(path.trim(), MAX_TERM_VALUE);
         // Until now every term was new (`count` counts them all): from here on, whole texts tell them apart.
-        if (texts === null && (cleaned.includes('=') || cleaned.startsWith('~'))) texts = byText();
+        if (texts === null && (cleaned.includes('=') || cleaned.startsWith('~'))) texts = new Set(allTexts());
         const prefix = `${cleaned}=`;
         field = fields.get(prefix) ?? null;
         if (field === null) {
@@ -262,14 +263,8 @@ function fieldTerms(payload: unknown, natural: ReadonlySet<string>, mask: string
     }
   };
   walk(payload, { path: '', field: null, children: null }, 0);
-  let terms: string[];
-  if (texts !== null) terms = [...texts];
-  else {
-    // Told apart per path, and no two paths make one text: every term is new, with no set of texts to ask.
-    terms = [...natural];
-    for (const field of fields.values())
-      for (const value of field.values) terms.push(field.prefix + String(value));
-  }
+  // Without such a path, no two paths make one text: every term is new, with no set of texts to ask.
+  const terms = texts === null ? allTexts() : [...texts];
   return terms.length > MAX_TERMS ? terms.slice(0, MAX_TERMS) : terms;
 }
 

@@ -118,16 +118,23 @@ function invalid(option: string, message: string): never {
 }
 
 /**
- * Refuses an option createIdempotency() does not know, as resolvePolicy does for idempotent(): ignored, a typo or a
- * policy option given to the factory would change nothing without a word.
+ * Refuses an option `where` does not know: ignored, a typo or an option that belongs to the other function would
+ * change nothing without a word.
  */
-export function checkFactoryOptions(options: object): void {
+function checkOptions(options: object, where: 'idempotent()' | 'createIdempotency()'): void {
+  const [own, other] = where === 'idempotent()' ? [OPTIONS, FACTORY_OPTIONS] : [FACTORY_OPTIONS, OPTIONS];
+  const otherName = where === 'idempotent()' ? 'createIdempotency()' : 'idempotent()';
+  // idempotent() takes keyFrom itself, before its policy reaches here.
+  const known = where === 'idempotent()' ? [...own, 'keyFrom'] : [...own];
   for (const option of Object.keys(options)) {
-    if (FACTORY_OPTIONS.has(option)) continue;
-    if (OPTIONS.has(option)) invalid(option, 'is an option of idempotent(), not of createIdempotency()');
-    invalid(option, `is not an option of createIdempotency() (known: ${[...FACTORY_OPTIONS].join(', ')})`);
+    if (own.has(option)) continue;
+    if (other.has(option)) invalid(option, `is an option of ${otherName}, not of ${where}`);
+    invalid(option, `is not an option of ${where} (known: ${known.join(', ')})`);
   }
 }
+
+/** Refuses an option createIdempotency() does not know, as resolvePolicy does for idempotent(). */
+export const checkFactoryOptions = (options: object): void => checkOptions(options, 'createIdempotency()');
 
 function status(option: string, value: unknown, min: number, max: number): number {
   if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max)
@@ -173,13 +180,7 @@ function combine(base: IdempotentOptions, over: IdempotentOptions): IdempotentOp
  * resolvePolicy({ preset: 'novu', key: { required: true } })
  */
 export function resolvePolicy(options: IdempotentOptions = {}): EdgePolicy {
-  for (const option of Object.keys(options)) {
-    if (OPTIONS.has(option)) continue;
-    // An option the policy does not know would be ignored without a word: a typo, or one that belongs elsewhere.
-    if (FACTORY_OPTIONS.has(option))
-      invalid(option, 'is an option of createIdempotency(), not of idempotent()');
-    invalid(option, `is not an option (known: ${[...OPTIONS, 'keyFrom'].join(', ')})`);
-  }
+  checkOptions(options, 'idempotent()');
   const presetName = options.preset ?? 'ietf';
   if (!(presetName in presets)) {
     invalid('preset', `must be one of ${Object.keys(presets).join(', ')} (got ${String(presetName)})`);
