@@ -52,6 +52,8 @@ for (const [label, trpc] of [
         const conflict = await call(port, 'k-first', { sku: 'book', quantity: 2 });
         expect(conflict.status).toBe(422);
         expect(conflict.body).toContain('IDEMPOTENCY_KEY_REUSED');
+        // Served outside production (tRPC would add a stack trace): idem's refusal carries no server paths.
+        expect(conflict.body).not.toContain('"stack"');
 
         // Two sends of one operation at once: one runs (held 1.5 s), the other is refused while it runs.
         const held = { sku: 'pen', quantity: 1, holdMs: 1500 };
@@ -60,6 +62,7 @@ for (const [label, trpc] of [
         const refused = pair.find((r) => r.status === 409)!;
         expect(refused.headers.get('retry-after')).toBe('1');
         expect(refused.body).toContain('IDEMPOTENCY_IN_FLIGHT');
+        expect(refused.body).not.toContain('"stack"');
 
         const count = await fetch(`http://127.0.0.1:${port}/orderCount`).then((r) => r.json());
         expect(count).toEqual({ result: { data: { json: 2 } } });

@@ -103,8 +103,10 @@ export function idempotencyErrorData(error: TRPCError): IdempotencyErrorData | n
 }
 
 /**
- * An error formatter that adds idem's refusal facts to `data` and leaves every other shape as tRPC made it. Use
- * idempotencyErrorData inside your own formatter if you have one.
+ * An error formatter that adds idem's refusal facts to `data` and leaves every other shape as tRPC made it. A
+ * refusal is idem's own answer, so it carries no stack trace even in development (tRPC adds one unless NODE_ENV is
+ * production): its frames are server paths, and the refusal says all there is. Use idempotencyErrorData inside your
+ * own formatter if you have one.
  *
  * @example
  * initTRPC.context<Ctx>().create({ errorFormatter: idempotencyErrorFormatter });
@@ -114,5 +116,7 @@ export function idempotencyErrorFormatter<TShape extends { data: object }>(optio
   error: TRPCError;
 }): TShape {
   const extra = idempotencyErrorData(options.error);
-  return extra === null ? options.shape : { ...options.shape, data: { ...options.shape.data, ...extra } };
+  if (extra === null) return options.shape;
+  const { stack: _stack, ...data } = options.shape.data as { stack?: unknown };
+  return { ...options.shape, data: { ...data, ...extra } };
 }
